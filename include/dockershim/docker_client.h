@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "dockershim/status.h"
+
+namespace dockershim::docker {
+
+using Clock = std::chrono::steady_clock;
+// Every Docker call carries the deadline of the CRI call it serves.
+using Deadline = Clock::time_point;
+
+inline Deadline deadlineIn(std::chrono::milliseconds d) { return Clock::now() + d; }
+
+// What the verb of a request means for error mapping (Docker answers 409 for different things).
+enum class Verb { kRead, kCreate, kRemove, kModify };
+
+struct Request {
+  std::string method = "GET";
+  std::string path;  // unversioned, with query string: "/images/json?all=0"
+  std::string body;
+  std::string contentType = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string operation;  // metric/log name: "inspect_image"
+  Verb verb = Verb::kRead;
+};
+
+struct Response {
+  int status = 0;
+  std::string body;
+};
+
+// One Docker API operation's accumulated cost, kept for the metrics endpoint.
+struct OperationStats {
+  std::string operation;
+  uint64_t count = 0;
+  uint64_t errors = 0;
+  double seconds = 0;  // sum of latencies
+};
+
+// The raw byte stream of an upgraded (hijacked) connection: exec and attach. One reader thread
+// and one writer thread may use it concurrently. Closing it ends the Docker side.
+class HijackedStream {
+ public:
+  virtual ~HijackedStream() = default;
+  // Reads up to `size` bytes; 0 means the peer closed. Bounded by the deadline.
+  virtual Result<size_t> read(char* data, size_t size, Deadline deadline) = 0;
+  virtual Status write(std::string_view data, Deadline deadline) = 0;
+  // Half-closes the write side so the process sees EOF on stdin.
+  virtual Status closeWrite() = 0;
+  virtual void close() = 0;
+};
+
+struct VersionInfo {
+  std::string version;        // dockerd's version, "20.10.24"
+  std::string apiVersion;     // the daemon's newest API version, "1.41"
+  std::string minApiVersion;  // the daemon's oldest API version
+  std::string negotiated;     // the version this client uses in its paths
+};
+
+// Client of Docker Engine's REST API. Thread-safe: many gRPC threads call it at once.
+// Errors: a Status whose code follows docker/errors (404 NOT_FOUND, transport UNAVAILABLE,
+// deadline DEADLINE_EXCEEDED, ...) and whose message keeps Docker's own message.
+class DockerClient {
+ public:
+  virtual ~DockerClient() = default;
+
+  // GET /version, then fixes the API version used for every later path. Refuses API < 1.24.
+  virtual Result<VersionInfo> negotiate(Deadline deadline) = 0;
+  // The last negotiated version info (empty before a successful negotiate()).
+  virtual VersionInfo versionInfo() const = 0;
+
+  virtual Status ping(Deadline deadline) = 0;
+  virtual Result<nlohmann::json> info(Deadline deadline) = 0;
+
+  // GET /images/json; `reference` filters as Docker's `reference` filter when non-empty.
+  virtual Result<nlohmann::json> listImages(const std::string& reference, Deadline deadline) = 0;
+  virtual Result<nlohmann::json> inspectImage(const std::string& name, Deadline deadline) = 0;
+  // POST /images/create?fromImage=<repository>&tag=<tagOrDigest>; fails when no progress message
+  // arrives for `progressDeadline` or when the stream reports an error. `registryAuth` is the
+  // X-Registry-Auth value (base64url JSON), empty for none.
+  virtual Status pullImage(const std::string& repository, const std::string& tagOrDigest,
+                           const std::string& registryAuth,
+                           std::chrono::milliseconds progressDeadline, Deadline deadline) = 0;
+  virtual Result<nlohmann::json> removeImage(const std::string& name, bool force,
+                                             Deadline deadline) = 0;
+  // POST /images/create?fromSrc=- with a tar of the root filesystem.
+  virtual Status importImage(std::string tar, const std::string& repo, const std::string& tag,
+                             const std::vector<std::string>& changes, Deadline deadline) = 0;
+
+  // Any other call: the response whatever its HTTP status (callers map it with docker/errors).
+  virtual Result<Response> call(const Request& request, Deadline deadline) = 0;
+  // A JSON message stream (events, progress). `onMessage` returning a non-OK status stops it and
+  // that status is returned. `idle` bounds the wait between two messages.
+  virtual Status stream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
+                        const std::function<Status(const nlohmann::json&)>& onMessage) = 0;
+  // An upgraded connection (Connection: Upgrade, Upgrade: tcp).
+  virtual Result<std::unique_ptr<HijackedStream>> upgrade(const Request& request,
+                                                          Deadline deadline) = 0;
+
+  virtual std::vector<OperationStats> operationStats() const = 0;
+};
+
+}  // namespace dockershim::docker

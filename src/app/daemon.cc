@@ -1,0 +1,145 @@
+#include "cri/cri_service.h"
+
+#include "app/daemon.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "app/pause_image.h"
+#include "common/duration.h"
+#include "docker/docker_client_impl.h"
+#include "server/cri_server.h"
+
+namespace dockershim::app {
+namespace {
+
+// How long in-flight calls get to finish at shutdown before gRPC cancels them.
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+// Docker may come up after us (or restart): negotiation and the pause image are retried in
+// the background until both succeed, while the CRI socket already answers (Status reports
+// RuntimeReady=false meanwhile).
+class DockerWarmup {
+ public:
+  DockerWarmup(docker::DockerClient& docker, std::string pauseImage)
+      : docker_(docker), pauseImage_(std::move(pauseImage)), thread_([this] { run(); }) {}
+  ~DockerWarmup() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    bool warned = false;
+    for (;;) {
+      Status st = attempt();
+      if (st) return;
+      if (!warned || st.code() != Code::kUnavailable) {
+        spdlog::warn("docker not ready (retrying every 2s): {}", st.message());
+        warned = true;
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
+    }
+  }
+  // Short deadlines: shutdown joins this thread, so an attempt must not outlive the grace.
+  Status attempt() {
+    auto v = docker_.negotiate(docker::deadlineIn(std::chrono::seconds(3)));
+    if (!v) return v.status();
+    spdlog::info("docker {} (API {}), using API {}", v->version, v->apiVersion, v->negotiated);
+    if (pauseImage_ == kDefaultPauseImage) {
+      auto deadline = docker::deadlineIn(std::chrono::seconds(5));
+      if (Status st = ensurePauseImage(docker_, pauseImage_, deadline); !st) return st;
+    }
+    return Status::ok();
+  }
+
+  docker::DockerClient& docker_;
+  std::string pauseImage_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int runDaemon(const DaemonOptions& options, const char* version) {
+  // Signals are taken synchronously by this thread; every thread created after this inherits
+  // the mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  spdlog::info("dockershim {} starting", version);
+  for (const auto& flag : options.ignoredFlags) {
+    spdlog::warn("flag {} is not supported by this version and is ignored", flag);
+  }
+
+  auto dockerSocket = docker::unixSocketPath(options.dockerEndpoint);
+  if (!dockerSocket) {
+    spdlog::error("--docker-endpoint: {}", dockerSocket.status().message());
+    return 2;
+  }
+  constexpr std::string_view kUnix = "unix://";
+  std::string criSocket = options.criEndpoint;
+  if (criSocket.rfind(kUnix, 0) == 0) criSocket.erase(0, kUnix.size());
+  if (criSocket.empty() || criSocket.front() != '/') {
+    spdlog::error("--container-runtime-endpoint must be unix:///path, got \"{}\"",
+                  options.criEndpoint);
+    return 2;
+  }
+
+  std::error_code ec;
+  std::filesystem::create_directories(options.rootDirectory, ec);
+  if (ec) {
+    spdlog::error("create root directory \"{}\": {}", options.rootDirectory, ec.message());
+    return 1;
+  }
+  std::filesystem::create_directories(std::filesystem::path(criSocket).parent_path(), ec);
+
+  auto docker = std::make_shared<docker::DockerClientImpl>(*dockerSocket);
+  cri::Options criOptions{
+      .podInfraImage = options.podInfraImage,
+      .pullProgressDeadline = options.imagePullProgressDeadline,
+      .dockerEndpoint = options.dockerEndpoint,
+      .rootDirectory = options.rootDirectory,
+      .version = version,
+  };
+  cri::CriService core(docker, criOptions);
+  server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
+  if (Status st = server.start(criSocket); !st) {
+    spdlog::error("{}", st.message());
+    return 1;
+  }
+  DockerWarmup warmup(*docker, options.podInfraImage);
+  sd_notify(0, "READY=1");
+
+  int sig = 0;
+  while (sigwait(&signals, &sig) != 0) {
+  }
+  spdlog::info("signal {} received, stopping (in-flight calls get {})", sig,
+               common::formatDuration(kShutdownGrace));
+  sd_notify(0, "STOPPING=1");
+  server.shutdown(kShutdownGrace);
+  spdlog::info("dockershim stopped");
+  return 0;
+}
+
+}  // namespace dockershim::app

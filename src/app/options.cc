@@ -1,0 +1,78 @@
+#include "app/options.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "common/duration.h"
+
+namespace dockershim::app {
+
+ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char* version) {
+  // compat: DOCKER_HOST is honoured as by the docker CLI and cri-dockerd.
+  if (const char* host = std::getenv("DOCKER_HOST"); host && *host) out.dockerEndpoint = host;
+
+  CLI::App app{"dockershim: a Kubernetes CRI runtime endpoint backed by Docker Engine",
+               "dockershim"};
+  std::string requestTimeout = "2m0s";
+  std::string pullDeadline = "1m0s";
+  bool showVersion = false;
+  // Flag names follow cri-dockerd so its unit files work by changing only the binary.
+  app.add_option("--container-runtime-endpoint", out.criEndpoint,
+                 "CRI endpoint to serve (unix:///path)")
+      ->capture_default_str();
+  app.add_option("--docker-endpoint", out.dockerEndpoint,
+                 "Docker Engine endpoint (unix:///path); DOCKER_HOST is honoured")
+      ->capture_default_str();
+  app.add_option("--root-directory,--cri-dockerd-root-directory", out.rootDirectory,
+                 "state directory (sandbox checkpoints)")
+      ->capture_default_str();
+  app.add_option("--pod-infra-container-image", out.podInfraImage,
+                 "sandbox (pause) image; the default is built locally from the embedded pause program")
+      ->capture_default_str();
+  app.add_option("--runtime-request-timeout", requestTimeout,
+                 "bound of every CRI call except pulls (Go duration)")
+      ->capture_default_str();
+  app.add_option("--image-pull-progress-deadline", pullDeadline,
+                 "a pull with no progress for this long is cancelled (Go duration)")
+      ->capture_default_str();
+  app.add_option("--log-level", out.logLevel, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error"}))
+      ->capture_default_str();
+  app.add_flag("--version", showVersion, "print the version and exit");
+  // As with Go's flag package (cri-dockerd, kubelet), a flag given twice takes the last value.
+  for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  // cri-dockerd unit files may carry flags of features that land later; they are accepted,
+  // reported once at start, and not acted on.
+  app.allow_extras();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {true, app.exit(e)};
+  }
+  if (showVersion) {
+    std::cout << "dockershim " << version << "\n";
+    return {true, 0};
+  }
+  auto timeout = common::parseDuration(requestTimeout);
+  auto deadline = common::parseDuration(pullDeadline);
+  for (auto* r : {&timeout, &deadline}) {
+    if (!*r) {
+      std::cerr << "dockershim: " << r->status().message() << "\n";
+      return {true, 2};
+    }
+  }
+  if (timeout->count() <= 0 || deadline->count() <= 0) {
+    std::cerr << "dockershim: --runtime-request-timeout and --image-pull-progress-deadline must be positive\n";
+    return {true, 2};
+  }
+  out.runtimeRequestTimeout = *timeout;
+  out.imagePullProgressDeadline = *deadline;
+  if (out.logLevel == "warning") out.logLevel = "warn";
+  for (const auto& extra : app.remaining()) out.ignoredFlags.push_back(extra);
+  return {};
+}
+
+}  // namespace dockershim::app

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "dockershim/status.h"
+
+namespace dockershim::app {
+
+// The project owns this name: `.invalid` can never resolve, so it is plainly local and no
+// registry can ever serve something else under it. The daemon builds it from the embedded pause
+// program when it is missing.
+inline constexpr char kDefaultPauseImage[] = "dockershim.invalid/pause:1.0";
+
+struct DaemonOptions {
+  std::string criEndpoint = "unix:///var/run/dockershim.sock";
+  std::string dockerEndpoint = "unix:///var/run/docker.sock";
+  std::string rootDirectory = "/var/lib/dockershim";
+  std::string podInfraImage = kDefaultPauseImage;
+  std::chrono::milliseconds runtimeRequestTimeout{std::chrono::minutes(2)};
+  std::chrono::milliseconds imagePullProgressDeadline{std::chrono::minutes(1)};
+  std::string logLevel = "info";
+  std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
+};
+
+// Parses flags with CLI11. Returns 0-or-more exit: `exitCode` is set (and the caller exits)
+// for --help, --version and errors; the message has already been printed.
+struct ParseOutcome {
+  bool exit = false;
+  int exitCode = 0;
+};
+ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char* version);
+
+}  // namespace dockershim::app

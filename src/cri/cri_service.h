@@ -1,0 +1,102 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "dockershim/docker_client.h"
+#include "dockershim/status.h"
+#include "translate/cri_api.h"
+
+namespace dockershim::cri {
+
+namespace v1 = ::runtime::v1;
+
+// What every RPC handler gets besides its request.
+struct CallContext {
+  docker::Deadline deadline;
+  // True when the client set no deadline of its own (kubelet's PullImage): long operations
+  // then rely on their own bound (the pull progress deadline).
+  bool clientDeadline = true;
+};
+
+struct Options {
+  std::string podInfraImage;
+  std::chrono::milliseconds pullProgressDeadline{std::chrono::minutes(1)};
+  std::string dockerEndpoint;
+  std::string rootDirectory;
+  std::string version;  // dockershim's own version
+};
+
+// Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
+// adapters (v1, v1alpha2) are generated from these lists so the two APIs cannot drift apart.
+#define DOCKERSHIM_RUNTIME_RPCS(X)                           \
+  X(Version, version)                                        \
+  X(RunPodSandbox, runPodSandbox)                            \
+  X(StopPodSandbox, stopPodSandbox)                          \
+  X(RemovePodSandbox, removePodSandbox)                      \
+  X(PodSandboxStatus, podSandboxStatus)                      \
+  X(ListPodSandbox, listPodSandbox)                          \
+  X(CreateContainer, createContainer)                        \
+  X(StartContainer, startContainer)                          \
+  X(StopContainer, stopContainer)                            \
+  X(RemoveContainer, removeContainer)                        \
+  X(ListContainers, listContainers)                          \
+  X(ContainerStatus, containerStatus)                        \
+  X(UpdateContainerResources, updateContainerResources)      \
+  X(ReopenContainerLog, reopenContainerLog)                  \
+  X(ExecSync, execSync)                                      \
+  X(Exec, exec)                                              \
+  X(Attach, attach)                                          \
+  X(PortForward, portForward)                                \
+  X(ContainerStats, containerStats)                          \
+  X(ListContainerStats, listContainerStats)                  \
+  X(PodSandboxStats, podSandboxStats)                        \
+  X(ListPodSandboxStats, listPodSandboxStats)                \
+  X(UpdateRuntimeConfig, updateRuntimeConfig)                \
+  X(Status, status)
+// RPCs only runtime.v1 has.
+#define DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(X)                   \
+  X(CheckpointContainer, checkpointContainer)                \
+  X(ListMetricDescriptors, listMetricDescriptors)            \
+  X(ListPodSandboxMetrics, listPodSandboxMetrics)            \
+  X(RuntimeConfig, runtimeConfig)                            \
+  X(UpdatePodSandboxResources, updatePodSandboxResources)
+#define DOCKERSHIM_IMAGE_RPCS(X) \
+  X(ListImages, listImages)      \
+  X(ImageStatus, imageStatus)    \
+  X(PullImage, pullImage)        \
+  X(RemoveImage, removeImage)    \
+  X(ImageFsInfo, imageFsInfo)
+
+// CRI semantics, one file per RPC or tight group; speaks runtime.v1 only (the v1alpha2
+// adapter converts). Thread-safe: gRPC calls handlers from many threads.
+class CriService {
+ public:
+  CriService(std::shared_ptr<docker::DockerClient> docker, Options options);
+
+#define DOCKERSHIM_DECLARE_RPC(Rpc, fn) \
+  Status fn(const v1::Rpc##Request& req, v1::Rpc##Response* resp, const CallContext& ctx);
+  DOCKERSHIM_RUNTIME_RPCS(DOCKERSHIM_DECLARE_RPC)
+  DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(DOCKERSHIM_DECLARE_RPC)
+  DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_DECLARE_RPC)
+#undef DOCKERSHIM_DECLARE_RPC
+
+  const Options& options() const { return options_; }
+
+ private:
+  struct FsUsageCache {
+    std::mutex mu;
+    docker::Clock::time_point at{};
+    std::string mountpoint;
+    uint64_t bytes = 0;
+    uint64_t inodes = 0;
+  };
+
+  std::shared_ptr<docker::DockerClient> docker_;
+  Options options_;
+  FsUsageCache fsUsage_;
+};
+
+}  // namespace dockershim::cri

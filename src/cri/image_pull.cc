@@ -1,0 +1,38 @@
+// PullImage.
+#include <spdlog/spdlog.h>
+
+#include "cri/cri_service.h"
+#include "translate/image.h"
+#include "translate/image_ref.h"
+
+namespace dockershim::cri {
+
+Status CriService::pullImage(const v1::PullImageRequest& req, v1::PullImageResponse* resp,
+                             const CallContext& ctx) {
+  const std::string& image = req.image().image();
+  if (image.empty()) return {Code::kInvalidArgument, "pull image: image name is empty"};
+  if (translate::isImageId(image)) {
+    return {Code::kInvalidArgument, "pull image \"" + image + "\": an image ID cannot be pulled"};
+  }
+  auto ref = translate::parseImageRef(image);
+  if (!ref) return ref.status().withContext("pull image");
+  auto auth = translate::registryAuthHeader(req.auth());
+  if (!auth) return auth.status().withContext("pull image \"" + image + "\"");
+
+  // Docker pulls by digest when there is one (a tag beside it is only a label).
+  std::string tagOrDigest = ref->digest.empty() ? ref->tag : ref->digest;
+  spdlog::info("pull image \"{}\"", ref->string());
+  Status st = docker_->pullImage(ref->repository(), tagOrDigest, *auth,
+                                 options_.pullProgressDeadline, ctx.deadline);
+  if (!st) {
+    spdlog::info("pull image \"{}\": {}", ref->string(), st.message());
+    return st.withContext("pull image \"" + image + "\"");
+  }
+  std::string lookup = ref->digest.empty() ? ref->string() : ref->repository() + "@" + ref->digest;
+  auto inspect = docker_->inspectImage(lookup, ctx.deadline);
+  if (!inspect) return inspect.status().withContext("inspect pulled image \"" + image + "\"");
+  resp->set_image_ref(translate::pulledImageRef(*inspect, ref->repository(), ref->familiarName()));
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

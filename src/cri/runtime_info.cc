@@ -1,0 +1,70 @@
+// Version, Status and RuntimeConfig: what the runtime is and whether it is ready.
+#include <nlohmann/json.hpp>
+
+#include "cri/cri_service.h"
+
+namespace dockershim::cri {
+
+namespace {
+// compat: dockershim answered Version "0.1.0" (kubelet's kubeRuntimeAPIVersion) and named
+// the runtime "docker"; kubelet and node tooling print both.
+constexpr char kKubeRuntimeApiVersion[] = "0.1.0";
+constexpr char kRuntimeName[] = "docker";
+}  // namespace
+
+Status CriService::version(const v1::VersionRequest&, v1::VersionResponse* resp,
+                           const CallContext& ctx) {
+  auto v = docker_->negotiate(ctx.deadline);
+  if (!v) return v.status().withContext("docker version");
+  resp->set_version(kKubeRuntimeApiVersion);
+  resp->set_runtime_name(kRuntimeName);
+  resp->set_runtime_version(v->version);
+  // compat: dockershim reported Docker's API version as semver ("1.41.0").
+  resp->set_runtime_api_version(v->apiVersion + ".0");
+  return Status::ok();
+}
+
+Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp,
+                          const CallContext& ctx) {
+  Status ping = docker_->ping(ctx.deadline);
+  auto* runtimeReady = resp->mutable_status()->add_conditions();
+  runtimeReady->set_type("RuntimeReady");
+  runtimeReady->set_status(ping.isOk());
+  if (!ping) {
+    runtimeReady->set_reason("DockerDaemonNotAvailable");
+    runtimeReady->set_message("docker: failed to get docker version: " + ping.message());
+  }
+  // Pod networking (CNI) arrives with its own issue; until then the node must not claim it.
+  auto* networkReady = resp->mutable_status()->add_conditions();
+  networkReady->set_type("NetworkReady");
+  networkReady->set_status(false);
+  networkReady->set_reason("NetworkPluginNotReady");
+  networkReady->set_message("docker: network plugin is not ready: pod networking is not implemented");
+
+  if (req.verbose()) {
+    auto v = docker_->versionInfo();
+    nlohmann::json config = {
+        {"podInfraContainerImage", options_.podInfraImage},
+        {"dockerEndpoint", options_.dockerEndpoint},
+        {"rootDirectory", options_.rootDirectory},
+        {"imagePullProgressDeadline", std::to_string(options_.pullProgressDeadline.count() / 1000) + "s"},
+        {"dockershimVersion", options_.version},
+        {"dockerVersion", v.version},
+        {"dockerApiVersion", v.negotiated},
+    };
+    (*resp->mutable_info())["config"] = config.dump();
+  }
+  return Status::ok();
+}
+
+Status CriService::runtimeConfig(const v1::RuntimeConfigRequest&, v1::RuntimeConfigResponse* resp,
+                                 const CallContext& ctx) {
+  auto info = docker_->info(ctx.deadline);
+  if (!info) return info.status().withContext("docker info");
+  std::string driver = info->is_object() ? info->value("CgroupDriver", "cgroupfs") : "cgroupfs";
+  resp->mutable_linux()->set_cgroup_driver(driver == "systemd" ? v1::CgroupDriver::SYSTEMD
+                                                               : v1::CgroupDriver::CGROUPFS);
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,39 @@
+// RPCs whose issues have not landed yet. kubelet relies on UNIMPLEMENTED (it falls back or
+// degrades on exactly that code), so these must not pretend to work.
+#include "cri/cri_service.h"
+
+namespace dockershim::cri {
+
+#define DOCKERSHIM_UNIMPLEMENTED(Rpc, fn)                                                     \
+  Status CriService::fn(const v1::Rpc##Request&, v1::Rpc##Response*, const CallContext&) { \
+    return {Code::kUnimplemented, #Rpc " is not implemented yet"};                          \
+  }
+
+DOCKERSHIM_UNIMPLEMENTED(RunPodSandbox, runPodSandbox)
+DOCKERSHIM_UNIMPLEMENTED(StopPodSandbox, stopPodSandbox)
+DOCKERSHIM_UNIMPLEMENTED(RemovePodSandbox, removePodSandbox)
+DOCKERSHIM_UNIMPLEMENTED(PodSandboxStatus, podSandboxStatus)
+DOCKERSHIM_UNIMPLEMENTED(ListPodSandbox, listPodSandbox)
+DOCKERSHIM_UNIMPLEMENTED(CreateContainer, createContainer)
+DOCKERSHIM_UNIMPLEMENTED(StartContainer, startContainer)
+DOCKERSHIM_UNIMPLEMENTED(StopContainer, stopContainer)
+DOCKERSHIM_UNIMPLEMENTED(RemoveContainer, removeContainer)
+DOCKERSHIM_UNIMPLEMENTED(ListContainers, listContainers)
+DOCKERSHIM_UNIMPLEMENTED(ContainerStatus, containerStatus)
+DOCKERSHIM_UNIMPLEMENTED(UpdateContainerResources, updateContainerResources)
+DOCKERSHIM_UNIMPLEMENTED(ReopenContainerLog, reopenContainerLog)
+DOCKERSHIM_UNIMPLEMENTED(ExecSync, execSync)
+DOCKERSHIM_UNIMPLEMENTED(Exec, exec)
+DOCKERSHIM_UNIMPLEMENTED(Attach, attach)
+DOCKERSHIM_UNIMPLEMENTED(PortForward, portForward)
+DOCKERSHIM_UNIMPLEMENTED(ContainerStats, containerStats)
+DOCKERSHIM_UNIMPLEMENTED(ListContainerStats, listContainerStats)
+DOCKERSHIM_UNIMPLEMENTED(PodSandboxStats, podSandboxStats)
+DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxStats, listPodSandboxStats)
+DOCKERSHIM_UNIMPLEMENTED(UpdateRuntimeConfig, updateRuntimeConfig)
+DOCKERSHIM_UNIMPLEMENTED(CheckpointContainer, checkpointContainer)
+DOCKERSHIM_UNIMPLEMENTED(ListMetricDescriptors, listMetricDescriptors)
+DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxMetrics, listPodSandboxMetrics)
+DOCKERSHIM_UNIMPLEMENTED(UpdatePodSandboxResources, updatePodSandboxResources)
+
+}  // namespace dockershim::cri

@@ -1,0 +1,315 @@
+#include "docker/docker_client_impl.h"
+
+#include <spdlog/spdlog.h>
+
+#include "docker/api_version.h"
+#include "docker/errors.h"
+#include "docker/hijacked_stream.h"
+#include "docker/json_stream.h"
+#include "docker/url.h"
+
+namespace dockershim::docker {
+
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+Result<std::string> unixSocketPath(std::string_view endpoint) {
+  constexpr std::string_view kScheme = "unix://";
+  if (endpoint.substr(0, kScheme.size()) == kScheme) endpoint.remove_prefix(kScheme.size());
+  if (endpoint.empty() || endpoint.front() != '/') {
+    return Status(Code::kInvalidArgument, "docker endpoint \"" + std::string(endpoint) +
+                                              "\" is not a unix socket (unix:///path)");
+  }
+  if (endpoint.size() >= 108) {
+    return Status(Code::kInvalidArgument,
+                  "unix socket path longer than 107 bytes: " + std::string(endpoint));
+  }
+  return std::string(endpoint);
+}
+
+DockerClientImpl::DockerClientImpl(std::string socketPath, size_t maxIdleConnections)
+    : pool_(std::move(socketPath), maxIdleConnections) {}
+
+std::string DockerClientImpl::target(const std::string& path) const {
+  // Negotiation itself always speaks the unversioned API.
+  if (path == "/version" || path == "/_ping") return path;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (version_.negotiated.empty()) return path;
+  return "/v" + version_.negotiated + path;
+}
+
+Connection::HttpRequest DockerClientImpl::buildRequest(const Request& request) const {
+  Connection::HttpRequest req{http::string_to_verb(request.method), target(request.path), 11};
+  req.set(http::field::host, "docker");
+  req.set(http::field::user_agent, "dockershim/0.1");
+  for (const auto& [k, v] : request.headers) req.set(k, v);
+  if (!request.body.empty()) {
+    req.set(http::field::content_type, request.contentType);
+    req.body() = request.body;
+  }
+  req.prepare_payload();
+  return req;
+}
+
+void DockerClientImpl::record(const std::string& operation, Clock::time_point start,
+                              const Status& status, int httpStatus, const Request& request) {
+  auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& s = stats_[operation];
+    s.operation = operation;
+    s.count++;
+    s.seconds += elapsed;
+    if (!status.isOk()) s.errors++;
+  }
+  // Paths and status only: headers (X-Registry-Auth) are never logged.
+  spdlog::debug("docker {} {} -> {} ({:.1f} ms){}", request.method, request.path,
+                httpStatus ? std::to_string(httpStatus) : std::string("no answer"), elapsed * 1e3,
+                status.isOk() ? "" : ": " + status.message());
+}
+
+Result<Response> DockerClientImpl::call(const Request& request, Deadline deadline) {
+  auto start = Clock::now();
+  auto req = buildRequest(request);
+  // A reused keep-alive connection may have been closed by Docker while idle; that fails with
+  // nothing received, and Docker cannot have acted on the request, so it is sent once more.
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto conn = pool_.acquire(reused);
+    Status st;
+    if (!conn->open()) st = conn->connect(deadline);
+    if (st.isOk()) st = conn->writeRequest(req, deadline);
+    if (st.isOk()) {
+      bool gotBytes = false;
+      auto resp = conn->readResponse(deadline, gotBytes);
+      if (resp.isOk()) {
+        pool_.release(std::move(conn));
+        record(request.operation, start,
+               statusFromHttp(resp->status, resp->body, request.verb), resp->status, request);
+        return resp;
+      }
+      st = resp.status();
+      if (reused && !gotBytes && attempt == 0 && st.code() == Code::kUnavailable) continue;
+    } else if (reused && attempt == 0 && st.code() == Code::kUnavailable) {
+      continue;
+    }
+    record(request.operation, start, st, 0, request);
+    return st;
+  }
+}
+
+Result<json> DockerClientImpl::callJson(const Request& request, Deadline deadline) {
+  auto resp = call(request, deadline);
+  if (!resp) return resp.status();
+  Status st = statusFromHttp(resp->status, resp->body, request.verb);
+  if (!st) return st;
+  if (resp->body.empty()) return json();
+  auto parsed = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
+  }
+  return parsed;
+}
+
+Result<VersionInfo> DockerClientImpl::negotiate(Deadline deadline) {
+  Request req{.method = "GET", .path = "/version", .operation = "version"};
+  auto resp = call(req, deadline);
+  if (!resp) return resp.status();
+  if (Status st = statusFromHttp(resp->status, resp->body, req.verb); !st) return st;
+  auto body = json::parse(resp->body, nullptr, false);
+  if (!body.is_object() || !body.contains("ApiVersion") || !body["ApiVersion"].is_string()) {
+    return Status(Code::kFailedPrecondition, "docker /version answer has no ApiVersion");
+  }
+  VersionInfo v;
+  v.version = body.value("Version", "");
+  v.apiVersion = body["ApiVersion"].get<std::string>();
+  v.minApiVersion = body.value("MinAPIVersion", "");
+  auto negotiated = negotiateApiVersion(v.apiVersion);
+  if (!negotiated) return negotiated.status();
+  v.negotiated = *negotiated;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    version_ = v;
+  }
+  return v;
+}
+
+VersionInfo DockerClientImpl::versionInfo() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return version_;
+}
+
+Status DockerClientImpl::ensureNegotiated(Deadline deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!version_.negotiated.empty()) return Status::ok();
+  }
+  auto v = negotiate(deadline);
+  return v ? Status::ok() : v.status();
+}
+
+Status DockerClientImpl::ping(Deadline deadline) {
+  Request req{.method = "GET", .path = "/_ping", .operation = "ping"};
+  auto resp = call(req, deadline);
+  if (!resp) return resp.status();
+  return statusFromHttp(resp->status, resp->body, req.verb);
+}
+
+Result<json> DockerClientImpl::info(Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  return callJson({.method = "GET", .path = "/info", .operation = "info"}, deadline);
+}
+
+Result<json> DockerClientImpl::listImages(const std::string& reference, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  std::string path = "/images/json";
+  if (!reference.empty()) {
+    json filters = {{"reference", {reference}}};
+    path += buildQuery({{"filters", filters.dump()}});
+  }
+  return callJson({.method = "GET", .path = path, .operation = "list_images"}, deadline);
+}
+
+Result<json> DockerClientImpl::inspectImage(const std::string& name, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  return callJson({.method = "GET", .path = "/images/" + name + "/json",
+                   .operation = "inspect_image"},
+                  deadline);
+}
+
+Status DockerClientImpl::pullImage(const std::string& repository, const std::string& tagOrDigest,
+                                   const std::string& registryAuth,
+                                   std::chrono::milliseconds progressDeadline, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  // Docker API: an empty tag pulls every tag of the repository; never send one.
+  if (tagOrDigest.empty()) return {Code::kInvalidArgument, "pull: a tag or digest is required"};
+  Request req{.method = "POST",
+              .path = "/images/create" + buildQuery({{"fromImage", repository}, {"tag", tagOrDigest}}),
+              .operation = "pull_image",
+              .verb = Verb::kCreate};
+  if (!registryAuth.empty()) req.headers.emplace_back("X-Registry-Auth", registryAuth);
+  Status streamError;
+  Status st = stream(req, deadline, progressDeadline, [&](const json& msg) -> Status {
+    // Docker API: a failed pull still answers 200; the error is a message in the stream.
+    if (msg.is_object() && msg.contains("error")) {
+      std::string text = msg["error"].is_string() ? msg["error"].get<std::string>() : msg["error"].dump();
+      return statusFromMessage(text, Code::kUnknown);
+    }
+    return Status::ok();
+  });
+  return st;
+}
+
+Result<json> DockerClientImpl::removeImage(const std::string& name, bool force,
+                                           Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  return callJson({.method = "DELETE",
+                   .path = "/images/" + name +
+                           buildQuery({{"force", force ? "1" : "0"}, {"noprune", "0"}}),
+                   .operation = "remove_image",
+                   .verb = Verb::kRemove},
+                  deadline);
+}
+
+Status DockerClientImpl::importImage(std::string tar, const std::string& repo,
+                                     const std::string& tag,
+                                     const std::vector<std::string>& changes, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  std::vector<std::pair<std::string, std::string>> q{{"fromSrc", "-"}, {"repo", repo}, {"tag", tag}};
+  for (const auto& c : changes) q.emplace_back("changes", c);
+  Request req{.method = "POST",
+              .path = "/images/create" + buildQuery(q),
+              .body = std::move(tar),
+              .contentType = "application/x-tar",
+              .operation = "import_image",
+              .verb = Verb::kCreate};
+  auto resp = call(req, deadline);
+  if (!resp) return resp.status();
+  if (Status st = statusFromHttp(resp->status, resp->body, req.verb); !st) return st;
+  JsonStreamDecoder decoder;
+  std::vector<json> msgs;
+  if (Status st = decoder.feed(resp->body, msgs); !st) return st.withContext("import");
+  for (const auto& m : msgs) {
+    if (m.is_object() && m.contains("error")) {
+      std::string text = m["error"].is_string() ? m["error"].get<std::string>() : m["error"].dump();
+      return statusFromMessage(text, Code::kUnknown).withContext("import");
+    }
+  }
+  return Status::ok();
+}
+
+Status DockerClientImpl::stream(const Request& request, Deadline deadline,
+                                std::chrono::milliseconds idle,
+                                const std::function<Status(const json&)>& onMessage) {
+  auto start = Clock::now();
+  // Streams hold their connection for a long time: a dedicated one, never pooled.
+  Connection conn(pool_.socketPath());
+  Status st = conn.connect(deadline);
+  if (st) st = conn.writeRequest(buildRequest(request), deadline);
+  int httpStatus = 0;
+  if (st) {
+    JsonStreamDecoder decoder;
+    std::vector<json> msgs;
+    std::string errorBody;
+    auto result = conn.readStreaming(
+        deadline, idle,
+        [&](std::string_view bytes) -> Status {
+          msgs.clear();
+          if (Status s = decoder.feed(bytes, msgs); !s) return s;
+          for (const auto& m : msgs) {
+            if (Status s = onMessage(m); !s) return s;
+          }
+          return Status::ok();
+        },
+        errorBody);
+    if (!result) {
+      st = result.status();
+    } else {
+      httpStatus = *result;
+      st = statusFromHttp(httpStatus, errorBody, request.verb);
+    }
+  }
+  conn.close();
+  record(request.operation, start, st, httpStatus, request);
+  return st;
+}
+
+Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request& request,
+                                                                  Deadline deadline) {
+  auto start = Clock::now();
+  Request req = request;
+  req.headers.emplace_back("Connection", "Upgrade");
+  req.headers.emplace_back("Upgrade", "tcp");
+  Connection conn(pool_.socketPath());
+  Status st = conn.connect(deadline);
+  if (st) st = conn.writeRequest(buildRequest(req), deadline);
+  std::string leftover, errorBody;
+  int httpStatus = 0;
+  if (st) {
+    auto result = conn.readUpgradeHeader(deadline, leftover, errorBody);
+    if (!result) {
+      st = result.status();
+    } else {
+      httpStatus = *result;
+      if (httpStatus != 101 && httpStatus != 200) {
+        st = statusFromHttp(httpStatus, errorBody, req.verb);
+        if (st) st = Status(Code::kUnknown, "docker refused the upgrade");
+      }
+    }
+  }
+  record(request.operation, start, st, httpStatus, request);
+  if (!st) return st;
+  int fd = conn.releaseFd();
+  if (fd < 0) return Status(Code::kUnavailable, "dup of the upgraded connection failed");
+  return std::unique_ptr<HijackedStream>(std::make_unique<FdHijackedStream>(fd, std::move(leftover)));
+}
+
+std::vector<OperationStats> DockerClientImpl::operationStats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<OperationStats> out;
+  out.reserve(stats_.size());
+  for (const auto& [_, s] : stats_) out.push_back(s);
+  return out;
+}
+
+}  // namespace dockershim::docker

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "docker/connection.h"
+#include "dockershim/docker_client.h"
+
+namespace dockershim::docker {
+
+// Parses "unix:///path" (or a bare absolute path) into the socket path. Other schemes are
+// refused with INVALID_ARGUMENT: Docker's TCP endpoints need TLS material this client lacks.
+Result<std::string> unixSocketPath(std::string_view endpoint);
+
+// DockerClient over Docker's unix socket with Boost.Beast.
+class DockerClientImpl : public DockerClient {
+ public:
+  explicit DockerClientImpl(std::string socketPath, size_t maxIdleConnections = 16);
+
+  Result<VersionInfo> negotiate(Deadline deadline) override;
+  VersionInfo versionInfo() const override;
+  Status ping(Deadline deadline) override;
+  Result<nlohmann::json> info(Deadline deadline) override;
+  Result<nlohmann::json> listImages(const std::string& reference, Deadline deadline) override;
+  Result<nlohmann::json> inspectImage(const std::string& name, Deadline deadline) override;
+  Status pullImage(const std::string& repository, const std::string& tagOrDigest,
+                   const std::string& registryAuth, std::chrono::milliseconds progressDeadline,
+                   Deadline deadline) override;
+  Result<nlohmann::json> removeImage(const std::string& name, bool force,
+                                     Deadline deadline) override;
+  Status importImage(std::string tar, const std::string& repo, const std::string& tag,
+                     const std::vector<std::string>& changes, Deadline deadline) override;
+  Result<Response> call(const Request& request, Deadline deadline) override;
+  Status stream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
+                const std::function<Status(const nlohmann::json&)>& onMessage) override;
+  Result<std::unique_ptr<HijackedStream>> upgrade(const Request& request,
+                                                  Deadline deadline) override;
+  std::vector<OperationStats> operationStats() const override;
+
+ private:
+  // The versioned target ("/v1.41/images/json"); unversioned until negotiation succeeded, which
+  // Docker reads as its own newest version, so only /version and /_ping are sent before it.
+  std::string target(const std::string& path) const;
+  Connection::HttpRequest buildRequest(const Request& request) const;
+  Result<nlohmann::json> callJson(const Request& request, Deadline deadline);
+  void record(const std::string& operation, Clock::time_point start, const Status& status,
+              int httpStatus, const Request& request);
+  Status ensureNegotiated(Deadline deadline);
+
+  ConnectionPool pool_;
+  mutable std::mutex mu_;
+  VersionInfo version_;
+  std::map<std::string, OperationStats> stats_;
+};
+
+}  // namespace dockershim::docker

@@ -1,0 +1,86 @@
+#include "docker/hijacked_stream.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dockershim::docker {
+namespace {
+
+// Milliseconds until the deadline for poll(), at least 0, at most a day per wait.
+int pollTimeout(Deadline deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  if (left.count() <= 0) return 0;
+  return static_cast<int>(std::min<long long>(left.count(), 24LL * 3600 * 1000));
+}
+
+}  // namespace
+
+FdHijackedStream::FdHijackedStream(int fd, std::string leftover)
+    : fd_(fd), leftover_(std::move(leftover)) {}
+
+FdHijackedStream::~FdHijackedStream() {
+  close();
+  ::close(fd_);
+}
+
+Result<size_t> FdHijackedStream::read(char* data, size_t size, Deadline deadline) {
+  if (!leftover_.empty()) {
+    size_t n = std::min(size, leftover_.size());
+    std::memcpy(data, leftover_.data(), n);
+    leftover_.erase(0, n);
+    return n;
+  }
+  for (;;) {
+    if (closed_) return Status(Code::kCancelled, "stream closed");
+    pollfd p{fd_, POLLIN, 0};
+    int rc = ::poll(&p, 1, pollTimeout(deadline));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return Status(Code::kUnavailable, std::string("poll: ") + std::strerror(errno));
+    if (rc == 0) {
+      if (Clock::now() >= deadline) return Status(Code::kDeadlineExceeded, "read: deadline exceeded");
+      continue;
+    }
+    ssize_t n = ::recv(fd_, data, size, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return Status(Code::kUnavailable, std::string("read: ") + std::strerror(errno));
+    return static_cast<size_t>(n);
+  }
+}
+
+Status FdHijackedStream::write(std::string_view data, Deadline deadline) {
+  while (!data.empty()) {
+    if (closed_) return {Code::kCancelled, "stream closed"};
+    pollfd p{fd_, POLLOUT, 0};
+    int rc = ::poll(&p, 1, pollTimeout(deadline));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return {Code::kUnavailable, std::string("poll: ") + std::strerror(errno)};
+    if (rc == 0) {
+      if (Clock::now() >= deadline) return {Code::kDeadlineExceeded, "write: deadline exceeded"};
+      continue;
+    }
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return {Code::kUnavailable, std::string("write: ") + std::strerror(errno)};
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::ok();
+}
+
+Status FdHijackedStream::closeWrite() {
+  if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
+    return {Code::kUnavailable, std::string("shutdown: ") + std::strerror(errno)};
+  }
+  return Status::ok();
+}
+
+void FdHijackedStream::close() {
+  // shutdown wakes a reader blocked in poll(); the descriptor itself is closed by the
+  // destructor so no other thread can race a reused fd number.
+  if (!closed_.exchange(true)) ::shutdown(fd_, SHUT_RDWR);
+}
+
+}  // namespace dockershim::docker

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+#include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
+
+#include "cri/cri_service.h"
+#include "server/status_map.h"
+
+namespace dockershim::server {
+
+struct CallSettings {
+  // --runtime-request-timeout: the bound of a call whose client set a longer one or none.
+  std::chrono::milliseconds requestTimeout{std::chrono::minutes(2)};
+};
+
+// The CRI call context for a gRPC call: the client's deadline, bounded by the request timeout.
+// PullImage is bounded by its progress deadline instead (kubelet sets no deadline on pulls).
+cri::CallContext callContext(const grpc::ServerContext* ctx, const CallSettings& settings,
+                             bool longRunning);
+
+// Runs one handler with logging and latency accounting, and maps its Status to gRPC.
+template <typename Fn>
+grpc::Status runRpc(std::string_view rpc, grpc::ServerContext* ctx, const CallSettings& settings,
+                    Fn&& fn) {
+  auto start = std::chrono::steady_clock::now();
+  bool longRunning = rpc == "PullImage";
+  Status st = fn(callContext(ctx, settings, longRunning));
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+  if (st.isOk()) {
+    spdlog::debug("rpc {} ok ({:.1f} ms)", rpc, ms.count());
+  } else if (st.code() == Code::kUnimplemented) {
+    spdlog::debug("rpc {}: {}", rpc, st.message());
+  } else {
+    spdlog::warn("rpc {} failed ({:.1f} ms): {}: {}", rpc, ms.count(), codeName(st.code()),
+                 st.message());
+  }
+  return toGrpcStatus(st);
+}
+
+}  // namespace dockershim::server

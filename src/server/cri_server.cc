@@ -1,0 +1,87 @@
+#include "server/cri_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
+
+namespace dockershim::server {
+namespace {
+
+// A socket file nobody answers on is left over from a crash and can go; one that answers
+// belongs to a running daemon and must not be stolen.
+Status clearStaleSocket(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::ok();
+    return {Code::kFailedPrecondition, "stat " + path + ": " + std::strerror(errno)};
+  }
+  if (!S_ISSOCK(st.st_mode)) {
+    return {Code::kFailedPrecondition, path + " exists and is not a socket"};
+  }
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  bool live = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  if (live) return {Code::kFailedPrecondition, "another server is listening on " + path};
+  spdlog::info("removing stale socket \"{}\"", path);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return {Code::kFailedPrecondition, "remove stale socket " + path + ": " + std::strerror(errno)};
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+CriServer::CriServer(cri::CriService& core, CallSettings settings)
+    : runtimeV1_(core, settings),
+      imageV1_(core, settings),
+      runtimeV1alpha2_(core, settings),
+      imageV1alpha2_(core, settings) {}
+
+CriServer::~CriServer() { shutdown(std::chrono::milliseconds(0)); }
+
+Status CriServer::start(const std::string& socketPath) {
+  if (socketPath.empty() || socketPath.front() != '/' || socketPath.size() >= 108) {
+    return {Code::kInvalidArgument, "CRI socket path must be absolute and under 108 bytes: " + socketPath};
+  }
+  if (Status st = clearStaleSocket(socketPath); !st) return st;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socketPath, grpc::InsecureServerCredentials());
+  builder.RegisterService(&runtimeV1_);
+  builder.RegisterService(&imageV1_);
+  builder.RegisterService(&runtimeV1alpha2_);
+  builder.RegisterService(&imageV1alpha2_);
+  // kubelet sends large ListContainers/ListImages answers; match its 16 MiB limit.
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  builder.SetMaxSendMessageSize(16 << 20);
+  // The socket is created by gRPC; a restrictive umask keeps it from ever being world-open.
+  mode_t old = ::umask(0117);
+  server_ = builder.BuildAndStart();
+  ::umask(old);
+  if (!server_) return {Code::kUnavailable, "cannot listen on unix:" + socketPath};
+  socketPath_ = socketPath;
+  if (::chmod(socketPath.c_str(), 0660) != 0) {
+    spdlog::warn("chmod 0660 \"{}\": {}", socketPath, std::strerror(errno));
+  }
+  spdlog::info("serving CRI (runtime.v1, runtime.v1alpha2) on unix://{}", socketPath);
+  return Status::ok();
+}
+
+void CriServer::shutdown(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  server_.reset();
+  ::unlink(socketPath_.c_str());
+}
+
+}  // namespace dockershim::server

@@ -1,0 +1,188 @@
+// The dockershim process itself: socket handling, signals, flags, Docker being away.
+#include "e2e/e2e_util.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+
+using namespace dockershim;
+using namespace dockershim::e2e;
+
+namespace {
+
+// A unix socket file with nobody listening: what a crashed daemon leaves behind.
+void makeStaleSocket(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(fd);
+}
+
+// A "Docker" that accepts connections and never answers.
+struct SilentServer {
+  std::string path;
+  int fd = -1;
+  std::atomic<bool> stop{false};
+  std::thread thread;
+  std::vector<int> clients;
+  explicit SilentServer(std::string p) : path(std::move(p)) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    ::unlink(path.c_str());
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd, 64) == 0);
+    thread = std::thread([this] {
+      for (;;) {
+        int c = ::accept(fd, nullptr, nullptr);
+        if (c < 0) return;
+        clients.push_back(c);
+      }
+    });
+  }
+  ~SilentServer() {
+    ::shutdown(fd, SHUT_RDWR);
+    ::close(fd);
+    thread.join();
+    for (int c : clients) ::close(c);
+    ::unlink(path.c_str());
+  }
+};
+
+int runShimOnce(const std::vector<std::string>& args, std::string* output) {
+  std::string cmd = DOCKERSHIM_BINARY;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  return runCommand(cmd, output);
+}
+
+}  // namespace
+
+TEST_CASE("the CRI socket is created 0660 and removed on SIGTERM and SIGINT", "[daemon]") {
+  auto& bed = TestBed::get();
+  for (int sig : {SIGTERM, SIGINT}) {
+    auto shim = bed.startShim({}, "shim-signal");
+    struct stat st {};
+    REQUIRE(::stat(shim->socket.c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0660);
+    v1::VersionResponse v;
+    Ctx ctx;
+    REQUIRE(shim->runtime->Version(&ctx, v1::VersionRequest(), &v).ok());
+
+    REQUIRE(::kill(shim->process.pid(), sig) == 0);
+    int status = 0;
+    REQUIRE(shim->process.waitExit(10s, status));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(::access(shim->socket.c_str(), F_OK) != 0);
+  }
+}
+
+TEST_CASE("a stale socket file is replaced; a live one is not stolen", "[daemon]") {
+  auto& bed = TestBed::get();
+  std::string path = bed.dir() + "/shim-stale.sock";
+  makeStaleSocket(path);
+  auto shim = bed.startShim({}, "shim-stale");
+  v1::VersionResponse v;
+  Ctx ctx;
+  auto s = shim->runtime->Version(&ctx, v1::VersionRequest(), &v);
+  INFO(describe(s));
+  CHECK(s.ok());
+
+  // A second daemon on the same, live socket must refuse and leave the first one serving.
+  std::string output;
+  int rc = runShimOnce({"--container-runtime-endpoint=unix://" + path,
+                        "--docker-endpoint=unix://" + bed.dockerSocket(),
+                        "--root-directory=" + bed.dir() + "/stale2-root"},
+                       &output);
+  CHECK(rc != 0);
+  CHECK(output.find("another server is listening") != std::string::npos);
+  Ctx ctx2;
+  CHECK(shim->runtime->Version(&ctx2, v1::VersionRequest(), &v).ok());
+}
+
+TEST_CASE("--version and bad flags", "[daemon]") {
+  std::string out;
+  CHECK(runShimOnce({"--version"}, &out) == 0);
+  CHECK(out.find("dockershim 0.1.0") != std::string::npos);
+  out.clear();
+  CHECK(runShimOnce({"--runtime-request-timeout=soon"}, &out) == 2);
+  CHECK(out.find("invalid duration") != std::string::npos);
+  out.clear();
+  CHECK(runShimOnce({"--log-level=loud"}, &out) != 0);
+  out.clear();
+  CHECK(runShimOnce({"--docker-endpoint=tcp://1.2.3.4:2375"}, &out) == 2);
+  CHECK(out.find("not a unix socket") != std::string::npos);
+}
+
+TEST_CASE("cri-dockerd flag names are accepted", "[daemon]") {
+  auto& bed = TestBed::get();
+  // --cri-dockerd-root-directory is an alias; a flag of a later feature is reported, not fatal.
+  auto shim = bed.startShim({"--cri-dockerd-root-directory=" + bed.dir() + "/alias-root",
+                             "--runtime-request-timeout=30s", "--image-pull-progress-deadline=1m0s",
+                             "--network-plugin=cni"},
+                            "shim-flags");
+  v1::VersionResponse v;
+  Ctx ctx;
+  CHECK(shim->runtime->Version(&ctx, v1::VersionRequest(), &v).ok());
+  struct stat st {};
+  CHECK(::stat((bed.dir() + "/alias-root").c_str(), &st) == 0);
+}
+
+TEST_CASE("with Docker away the shim serves, reports not ready, and fails calls UNAVAILABLE",
+          "[daemon]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({"--docker-endpoint=unix://" + bed.dir() + "/no-docker.sock"},
+                            "shim-nodocker");
+  v1::StatusResponse status;
+  Ctx ctx;
+  REQUIRE(shim->runtime->Status(&ctx, v1::StatusRequest(), &status).ok());
+  REQUIRE(status.status().conditions_size() >= 1);
+  CHECK(status.status().conditions(0).type() == "RuntimeReady");
+  CHECK_FALSE(status.status().conditions(0).status());
+  CHECK(status.status().conditions(0).reason() == "DockerDaemonNotAvailable");
+
+  v1::VersionResponse v;
+  Ctx ctx2;
+  CHECK(shim->runtime->Version(&ctx2, v1::VersionRequest(), &v).error_code() ==
+        grpc::StatusCode::UNAVAILABLE);
+  v1::ImageStatusRequest req;
+  req.mutable_image()->set_image("busybox");
+  v1::ImageStatusResponse resp;
+  Ctx ctx3;
+  CHECK(shim->images->ImageStatus(&ctx3, req, &resp).error_code() == grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_CASE("--runtime-request-timeout bounds a call when Docker hangs", "[daemon][deadline]") {
+  auto& bed = TestBed::get();
+  SilentServer silent(bed.dir() + "/silent.sock");
+  auto shim = bed.startShim({"--docker-endpoint=unix://" + silent.path,
+                             "--runtime-request-timeout=2s"},
+                            "shim-timeout");
+  v1::ImageStatusRequest req;
+  req.mutable_image()->set_image("busybox");
+  v1::ImageStatusResponse resp;
+  grpc::ClientContext ctx;  // no client deadline: the flag must bound it
+  ctx.set_deadline(std::chrono::system_clock::now() + 60s);
+  auto start = std::chrono::steady_clock::now();
+  auto s = shim->images->ImageStatus(&ctx, req, &resp);
+  auto took = std::chrono::steady_clock::now() - start;
+  INFO(describe(s));
+  CHECK(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+  CHECK(took >= 1500ms);
+  CHECK(took < 10s);
+  // The shim still stops promptly with a Docker call hanging.
+  int status = shim->process.stop(15s);
+  CHECK(WIFEXITED(status));
+}

@@ -1,0 +1,272 @@
+
+#include "e2e/testbed.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+#include <thread>
+
+#include "common/base64.h"
+
+namespace dockershim::e2e {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+TestBed* instance = nullptr;
+constexpr const char* kRegistrySource = "dockershim-e2e/registry-source";
+
+void writeFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path);
+  out << content;
+}
+
+bool socketAccepts(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::string registryAuth() {
+  nlohmann::json j = {{"username", TestBed::kRegistryUser},
+                      {"password", TestBed::kRegistryPassword}};
+  return common::base64UrlEncode(j.dump());
+}
+
+// Leftovers of a test binary that was killed: its daemons still run, their PIDs in files.
+void reapStaleTestBeds() {
+  for (const auto& entry : fs::directory_iterator("/tmp")) {
+    std::string name = entry.path().filename();
+    if (name.rfind("dse2e-", 0) != 0) continue;
+    std::ifstream owner(entry.path() / "owner.pid");
+    pid_t pid = 0;
+    if (owner >> pid && pid > 0 && ::kill(pid, 0) == 0) continue;  // still in use
+    for (const char* f : {"docker.pid", "registry.pid", "shim.pid"}) {
+      std::ifstream in(entry.path() / f);
+      pid_t p = 0;
+      if (in >> p && p > 0) ::kill(p, SIGKILL);
+    }
+    std::this_thread::sleep_for(500ms);
+    runCommand("grep -o ' " + entry.path().string() +
+               "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+    std::error_code ec;
+    fs::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+void waitForSocket(const std::string& socket, Process& process, std::chrono::seconds timeout) {
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (socketAccepts(socket)) return;
+    if (!process.running()) throw std::runtime_error("process exited before serving " + socket);
+    std::this_thread::sleep_for(50ms);
+  }
+  throw std::runtime_error("timed out waiting for " + socket);
+}
+
+grpc::ClientContext* withDeadline(grpc::ClientContext& ctx, std::chrono::milliseconds d) {
+  ctx.set_deadline(std::chrono::system_clock::now() + d);
+  return &ctx;
+}
+
+bool TestBed::started() { return instance != nullptr; }
+
+TestBed& TestBed::get() {
+  if (!instance) {
+    instance = new TestBed();
+    // Torn down when the test binary ends, whatever the tests did.
+    std::atexit([] {
+      delete instance;
+      instance = nullptr;
+    });
+  }
+  return *instance;
+}
+
+TestBed::TestBed() {
+  if (::geteuid() != 0) throw std::runtime_error("e2e tests need root (they start dockerd)");
+  reapStaleTestBeds();
+  char tmpl[] = "/tmp/dse2e-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  dir_ = tmpl;
+  writeFile(dir_ + "/owner.pid", std::to_string(::getpid()));
+  try {
+    startDocker();
+    buildBusybox();
+    startRegistry();
+    shim_ = startShim({}, "shim");
+  } catch (...) {
+    std::cerr << logTails();
+    throw;
+  }
+}
+
+TestBed::~TestBed() {
+  shim_.reset();
+  registryProcess_.stop(5s);
+  dockerd_.stop(30s);
+  // dockerd stops its containerd; anything still mounted under our dir goes with it.
+  runCommand("grep -o ' " + dir_ + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+  std::error_code ec;
+  if (!std::getenv("DOCKERSHIM_E2E_KEEP")) fs::remove_all(dir_, ec);
+}
+
+void TestBed::startDocker() {
+  dockerSocket_ = dir_ + "/docker.sock";
+  dockerLog_ = dir_ + "/dockerd.log";
+  writeFile(dir_ + "/daemon.json", "{}\n");
+  std::vector<std::string> argv = {"dockerd",
+                                   "--config-file=" + dir_ + "/daemon.json",
+                                   "--data-root=" + dir_ + "/data",
+                                   "--exec-root=" + dir_ + "/exec",
+                                   "--pidfile=" + dir_ + "/docker.pid",
+                                   "--host=unix://" + dockerSocket_,
+                                   "--bridge=none",
+                                   "--iptables=false",
+                                   "--ip-masq=false",
+                                   "--userland-proxy=false",
+                                   "--log-level=info"};
+  if (const char* runtime = std::getenv("DOCKERSHIM_E2E_RUNC_WRAPPER")) {
+    argv.push_back(std::string("--add-runtime=testbed=") + runtime);
+    argv.push_back("--default-runtime=testbed");
+  }
+  dockerd_ = Process::spawn(argv, dockerLog_);
+  waitForSocket(dockerSocket_, dockerd_, 60s);
+  docker_ = std::make_unique<docker::DockerClientImpl>(dockerSocket_);
+  auto end = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    auto v = docker_->negotiate(docker::deadlineIn(5s));
+    if (v) break;
+    if (std::chrono::steady_clock::now() > end) {
+      throw std::runtime_error("private dockerd never answered: " + v.status().message());
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+}
+
+void TestBed::buildBusybox() {
+  std::string root = dir_ + "/busybox-root";
+  std::string out;
+  if (runCommand(std::string(E2E_SOURCE_DIR) + "/make-busybox-rootfs.sh " + root, &out) != 0) {
+    throw std::runtime_error("busybox rootfs: " + out);
+  }
+  std::string tarPath = dir_ + "/busybox.tar";
+  if (runCommand("tar --numeric-owner -C " + root + " -cf " + tarPath + " .", &out) != 0) {
+    throw std::runtime_error("busybox tar: " + out);
+  }
+  std::ifstream in(tarPath, std::ios::binary);
+  std::string tar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Status st = docker_->importImage(tar, "busybox", "latest", {R"(CMD ["sh"])"},
+                                   docker::deadlineIn(120s));
+  if (!st) throw std::runtime_error("import busybox: " + st.message());
+  // The registry's copy is a distinct image (its own ID): tests that remove it by ID must not
+  // take docker.io/library/busybox:latest with it.
+  st = docker_->importImage(std::move(tar), kRegistrySource, "1.0",
+                            {R"(CMD ["sh"])", "LABEL io.dockershim.e2e=registry"},
+                            docker::deadlineIn(120s));
+  if (!st) throw std::runtime_error("import registry busybox: " + st.message());
+  fs::remove_all(root);
+  fs::remove(tarPath);
+}
+
+void TestBed::startRegistry() {
+  int port = freeTcpPort();
+  registry_ = "127.0.0.1:" + std::to_string(port);
+  std::string out;
+  if (runCommand(std::string("htpasswd -Bbn ") + kRegistryUser + " " + kRegistryPassword + " > " +
+                     dir_ + "/htpasswd",
+                 &out) != 0) {
+    throw std::runtime_error("htpasswd: " + out);
+  }
+  writeFile(dir_ + "/registry.yml", "version: 0.1\n"
+                                    "log:\n  level: info\n"
+                                    "storage:\n  filesystem:\n    rootdirectory: " +
+                                        dir_ + "/registry\n  delete:\n    enabled: true\n"
+                                               "http:\n  addr: " +
+                                        registry_ +
+                                        "\n"
+                                        "auth:\n  htpasswd:\n    realm: dockershim-e2e\n"
+                                        "    path: " +
+                                        dir_ + "/htpasswd\n");
+  registryProcess_ =
+      Process::spawn({"docker-registry", "serve", dir_ + "/registry.yml"}, dir_ + "/registry.log");
+  writeFile(dir_ + "/registry.pid", std::to_string(registryProcess_.pid()));
+  // Wait for the HTTP port.
+  auto end = std::chrono::steady_clock::now() + 30s;
+  while (runCommand("curl -s -o /dev/null http://" + registry_ + "/v2/") != 0) {
+    if (std::chrono::steady_clock::now() > end || !registryProcess_.running()) {
+      throw std::runtime_error("docker-registry did not start:\n" +
+                               tailFile(dir_ + "/registry.log", 20));
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  // Publish busybox as <registry>/test/busybox:1.0, then drop the local tag so pulls are real.
+  std::string repo = registry_ + "/test/busybox";
+  auto deadline = docker::deadlineIn(120s);
+  auto tag = docker_->call({.method = "POST",
+                            .path = std::string("/images/") + kRegistrySource +
+                                    ":1.0/tag?repo=" + repo + "&tag=1.0",
+                            .operation = "tag_image"},
+                           deadline);
+  if (!tag || tag->status != 201) throw std::runtime_error("tag for registry failed");
+  docker::Request push{.method = "POST",
+                       .path = "/images/" + repo + "/push?tag=1.0",
+                       .operation = "push_image"};
+  push.headers.emplace_back("X-Registry-Auth", registryAuth());
+  Status st = docker_->stream(push, deadline, 60s, [](const nlohmann::json& m) -> Status {
+    if (m.contains("error")) return {Code::kUnknown, m["error"].dump()};
+    return Status::ok();
+  });
+  if (!st) throw std::runtime_error("push to test registry: " + st.message());
+  for (const std::string& name : {repo + ":1.0", std::string(kRegistrySource) + ":1.0"}) {
+    auto removed = docker_->removeImage(name, false, deadline);
+    if (!removed) throw std::runtime_error("untag registry image: " + removed.status().message());
+  }
+}
+
+std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraArgs,
+                                         const std::string& name, bool waitReady) {
+  auto shim = std::make_unique<Shim>();
+  shim->socket = dir_ + "/" + name + ".sock";
+  shim->log = dir_ + "/" + name + ".log";
+  std::vector<std::string> argv = {DOCKERSHIM_BINARY,
+                                   "--container-runtime-endpoint=unix://" + shim->socket,
+                                   "--docker-endpoint=unix://" + dockerSocket_,
+                                   "--root-directory=" + dir_ + "/" + name + "-root",
+                                   "--log-level=debug"};
+  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  shim->process = Process::spawn(argv, shim->log);
+  if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));
+  if (waitReady) waitForSocket(shim->socket, shim->process, 30s);
+  shim->channel = grpc::CreateChannel("unix:" + shim->socket, grpc::InsecureChannelCredentials());
+  shim->runtime = runtime::v1::RuntimeService::NewStub(shim->channel);
+  shim->images = runtime::v1::ImageService::NewStub(shim->channel);
+  shim->runtimeV1alpha2 = runtime::v1alpha2::RuntimeService::NewStub(shim->channel);
+  shim->imagesV1alpha2 = runtime::v1alpha2::ImageService::NewStub(shim->channel);
+  return shim;
+}
+
+std::string TestBed::logTails() const {
+  std::string out = "---- dockershim log (tail) ----\n" + tailFile(dir_ + "/shim.log", 40);
+  out += "---- dockerd log (tail) ----\n" + tailFile(dockerLog_, 30);
+  return out;
+}
+
+}  // namespace dockershim::e2e

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "docker/docker_client_impl.h"
+#include "e2e/process.h"
+#include "translate/cri_api.h"
+
+namespace dockershim::e2e {
+
+// A dockershim process under test with CRI clients on its socket.
+struct Shim {
+  std::string socket;
+  std::string log;
+  Process process;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<runtime::v1::RuntimeService::Stub> runtime;
+  std::unique_ptr<runtime::v1::ImageService::Stub> images;
+  std::unique_ptr<runtime::v1alpha2::RuntimeService::Stub> runtimeV1alpha2;
+  std::unique_ptr<runtime::v1alpha2::ImageService::Stub> imagesV1alpha2;
+};
+
+// The real chain for e2e tests, started once per test binary and torn down (by PID) at the end
+// even when tests fail: a private dockerd with its own data-root, exec-root, pidfile and
+// socket; a busybox image (tagged docker.io/library/busybox:latest) built from Debian's
+// dynamic busybox; a docker-registry with htpasswd auth on 127.0.0.1 holding that image as
+// <registry>/test/busybox:1.0; and the dockershim binary on a temporary socket.
+class TestBed {
+ public:
+  static TestBed& get();
+  static bool started();
+  ~TestBed();
+
+  const std::string& dir() const { return dir_; }
+  const std::string& dockerSocket() const { return dockerSocket_; }
+  const std::string& dockerLog() const { return dockerLog_; }
+  docker::DockerClient& docker() { return *docker_; }
+  Shim& shim() { return *shim_; }
+
+  // Registry with basic auth: user/password below.
+  const std::string& registry() const { return registry_; }  // "127.0.0.1:port"
+  static constexpr const char* kRegistryUser = "dsuser";
+  static constexpr const char* kRegistryPassword = "ds-secret-pw";
+  std::string registryImage() const { return registry_ + "/test/busybox:1.0"; }
+
+  // Another dockershim with extra flags, on its own socket (caller owns it).
+  std::unique_ptr<Shim> startShim(const std::vector<std::string>& extraArgs,
+                                  const std::string& name, bool waitReady = true);
+
+  // Failure report: the tails of the shim's and dockerd's logs.
+  std::string logTails() const;
+
+ private:
+  TestBed();
+  void startDocker();
+  void buildBusybox();
+  void startRegistry();
+
+  std::string dir_;
+  std::string dockerSocket_;
+  std::string dockerLog_;
+  Process dockerd_;
+  Process registryProcess_;
+  std::string registry_;
+  std::unique_ptr<docker::DockerClientImpl> docker_;
+  std::unique_ptr<Shim> shim_;
+};
+
+// Waits until `socket` accepts connections or the process dies; throws on timeout.
+void waitForSocket(const std::string& socket, Process& process, std::chrono::seconds timeout);
+
+grpc::ClientContext* withDeadline(grpc::ClientContext& ctx, std::chrono::milliseconds d);
+
+}  // namespace dockershim::e2e
