@@ -4,12 +4,11 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "dockershim/status.h"
 
@@ -19,10 +18,13 @@ using Clock = std::chrono::steady_clock;
 // Every Docker call carries the deadline of the CRI call it serves.
 using Deadline = Clock::time_point;
 
-inline Deadline deadlineIn(std::chrono::milliseconds d) { return Clock::now() + d; }
+inline Deadline deadlineIn(std::chrono::milliseconds d) {
+  return Clock::now() + d;
+}
 
 // What the verb of a request means for error mapping (Docker answers 409 for different things).
-enum class Verb { kRead, kCreate, kRemove, kModify };
+// kPull: registry operations, whose failures Docker reports only as text (see docker/errors).
+enum class Verb { kRead, kCreate, kRemove, kModify, kPull };
 
 struct Request {
   std::string method = "GET";
@@ -90,7 +92,8 @@ class DockerClient {
   // X-Registry-Auth value (base64url JSON), empty for none.
   virtual Status pullImage(const std::string& repository, const std::string& tagOrDigest,
                            const std::string& registryAuth,
-                           std::chrono::milliseconds progressDeadline, Deadline deadline) = 0;
+                           std::chrono::milliseconds progressDeadline, Deadline deadline,
+                           const std::function<bool()>& cancelled) = 0;
   virtual Result<nlohmann::json> removeImage(const std::string& name, bool force,
                                              Deadline deadline) = 0;
   // POST /images/create?fromSrc=- with a tar of the root filesystem.

@@ -57,13 +57,15 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status errorStatus(Code code, std::string message) { return {code, std::move(message)}; }
+inline Status errorStatus(Code code, std::string message) {
+  return {code, std::move(message)};
+}
 
 // A value or the Status that explains why there is none.
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.isOk()) status_ = Status(Code::kInternal, "Result built from an OK status");
   }

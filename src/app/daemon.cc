@@ -1,8 +1,7 @@
-#include "cri/cri_service.h"
-
 #include "app/daemon.h"
 
 #include <signal.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
@@ -12,10 +11,9 @@
 #include <mutex>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "app/pause_image.h"
 #include "common/duration.h"
+#include "cri/cri_service.h"
 #include "docker/docker_client_impl.h"
 #include "server/cri_server.h"
 

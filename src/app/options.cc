@@ -1,9 +1,8 @@
 #include "app/options.h"
 
+#include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
-
-#include <CLI/CLI.hpp>
 
 #include "common/duration.h"
 
@@ -28,8 +27,9 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--root-directory,--cri-dockerd-root-directory", out.rootDirectory,
                  "state directory (sandbox checkpoints)")
       ->capture_default_str();
-  app.add_option("--pod-infra-container-image", out.podInfraImage,
-                 "sandbox (pause) image; the default is built locally from the embedded pause program")
+  app.add_option(
+         "--pod-infra-container-image", out.podInfraImage,
+         "sandbox (pause) image; the default is built locally from the embedded pause program")
       ->capture_default_str();
   app.add_option("--runtime-request-timeout", requestTimeout,
                  "bound of every CRI call except pulls (Go duration)")
@@ -65,7 +65,8 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
     }
   }
   if (timeout->count() <= 0 || deadline->count() <= 0) {
-    std::cerr << "dockershim: --runtime-request-timeout and --image-pull-progress-deadline must be positive\n";
+    std::cerr << "dockershim: --runtime-request-timeout and --image-pull-progress-deadline must be "
+                 "positive\n";
     return {true, 2};
   }
   out.runtimeRequestTimeout = *timeout;

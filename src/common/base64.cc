@@ -45,6 +45,7 @@ bool base64Decode(std::string_view in, std::string& out) {
   uint32_t acc = 0;
   int bits = 0;
   size_t padding = 0;
+  size_t symbols = 0;
   for (char c : in) {
     if (c == '=') {
       ++padding;
@@ -53,6 +54,7 @@ bool base64Decode(std::string_view in, std::string& out) {
     if (padding > 0) return false;  // data after padding
     int v = value(c);
     if (v < 0) return false;
+    ++symbols;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -60,7 +62,10 @@ bool base64Decode(std::string_view in, std::string& out) {
       out.push_back(static_cast<char>((acc >> bits) & 0xFF));
     }
   }
-  return padding <= 2;
+  // A lone trailing symbol holds no whole byte: the input was cut short. Padding, when present,
+  // must complete the last quantum exactly.
+  if (symbols % 4 == 1) return false;
+  return padding == 0 || (padding <= 2 && (symbols + padding) % 4 == 0);
 }
 
 }  // namespace dockershim::common

@@ -7,8 +7,8 @@ namespace dockershim::common {
 
 // Base64url with padding, as Docker expects for X-Registry-Auth.
 std::string base64UrlEncode(std::string_view data);
-// Standard base64 decode (CRI AuthConfig.auth is "user:pass" in standard base64): false on malformed input.
-// Accepts both alphabets and missing padding.
+// Standard base64 decode (CRI AuthConfig.auth is "user:pass" in standard base64): false on
+// malformed input. Accepts both alphabets and missing padding.
 bool base64Decode(std::string_view in, std::string& out);
 
 }  // namespace dockershim::common

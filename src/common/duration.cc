@@ -28,13 +28,20 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     std::string_view unit = rest.substr(0, u);
     rest.remove_prefix(u);
     double scale;
-    if (unit == "h") scale = 3600e3;
-    else if (unit == "m") scale = 60e3;
-    else if (unit == "s") scale = 1e3;
-    else if (unit == "ms") scale = 1;
-    else if (unit == "us" || unit == "µs") scale = 1e-3;
-    else if (unit == "ns") scale = 1e-6;
-    else return bad();
+    if (unit == "h")
+      scale = 3600e3;
+    else if (unit == "m")
+      scale = 60e3;
+    else if (unit == "s")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1;
+    else if (unit == "us" || unit == "µs")
+      scale = 1e-3;
+    else if (unit == "ns")
+      scale = 1e-6;
+    else
+      return bad();
     totalMs += value * scale;
   }
   if (!std::isfinite(totalMs) || totalMs > 1e15) return bad();

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
@@ -19,6 +21,8 @@ struct CallContext {
   // True when the client set no deadline of its own (kubelet's PullImage): long operations
   // then rely on their own bound (the pull progress deadline).
   bool clientDeadline = true;
+  // True once the client has gone away (cancelled the call); long operations poll it.
+  std::function<bool()> cancelled = [] { return false; };
 };
 
 struct Options {
@@ -31,37 +35,37 @@ struct Options {
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
 // adapters (v1, v1alpha2) are generated from these lists so the two APIs cannot drift apart.
-#define DOCKERSHIM_RUNTIME_RPCS(X)                           \
-  X(Version, version)                                        \
-  X(RunPodSandbox, runPodSandbox)                            \
-  X(StopPodSandbox, stopPodSandbox)                          \
-  X(RemovePodSandbox, removePodSandbox)                      \
-  X(PodSandboxStatus, podSandboxStatus)                      \
-  X(ListPodSandbox, listPodSandbox)                          \
-  X(CreateContainer, createContainer)                        \
-  X(StartContainer, startContainer)                          \
-  X(StopContainer, stopContainer)                            \
-  X(RemoveContainer, removeContainer)                        \
-  X(ListContainers, listContainers)                          \
-  X(ContainerStatus, containerStatus)                        \
-  X(UpdateContainerResources, updateContainerResources)      \
-  X(ReopenContainerLog, reopenContainerLog)                  \
-  X(ExecSync, execSync)                                      \
-  X(Exec, exec)                                              \
-  X(Attach, attach)                                          \
-  X(PortForward, portForward)                                \
-  X(ContainerStats, containerStats)                          \
-  X(ListContainerStats, listContainerStats)                  \
-  X(PodSandboxStats, podSandboxStats)                        \
-  X(ListPodSandboxStats, listPodSandboxStats)                \
-  X(UpdateRuntimeConfig, updateRuntimeConfig)                \
+#define DOCKERSHIM_RUNTIME_RPCS(X)                      \
+  X(Version, version)                                   \
+  X(RunPodSandbox, runPodSandbox)                       \
+  X(StopPodSandbox, stopPodSandbox)                     \
+  X(RemovePodSandbox, removePodSandbox)                 \
+  X(PodSandboxStatus, podSandboxStatus)                 \
+  X(ListPodSandbox, listPodSandbox)                     \
+  X(CreateContainer, createContainer)                   \
+  X(StartContainer, startContainer)                     \
+  X(StopContainer, stopContainer)                       \
+  X(RemoveContainer, removeContainer)                   \
+  X(ListContainers, listContainers)                     \
+  X(ContainerStatus, containerStatus)                   \
+  X(UpdateContainerResources, updateContainerResources) \
+  X(ReopenContainerLog, reopenContainerLog)             \
+  X(ExecSync, execSync)                                 \
+  X(Exec, exec)                                         \
+  X(Attach, attach)                                     \
+  X(PortForward, portForward)                           \
+  X(ContainerStats, containerStats)                     \
+  X(ListContainerStats, listContainerStats)             \
+  X(PodSandboxStats, podSandboxStats)                   \
+  X(ListPodSandboxStats, listPodSandboxStats)           \
+  X(UpdateRuntimeConfig, updateRuntimeConfig)           \
   X(Status, status)
 // RPCs only runtime.v1 has.
-#define DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(X)                   \
-  X(CheckpointContainer, checkpointContainer)                \
-  X(ListMetricDescriptors, listMetricDescriptors)            \
-  X(ListPodSandboxMetrics, listPodSandboxMetrics)            \
-  X(RuntimeConfig, runtimeConfig)                            \
+#define DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(X)        \
+  X(CheckpointContainer, checkpointContainer)     \
+  X(ListMetricDescriptors, listMetricDescriptors) \
+  X(ListPodSandboxMetrics, listPodSandboxMetrics) \
+  X(RuntimeConfig, runtimeConfig)                 \
   X(UpdatePodSandboxResources, updatePodSandboxResources)
 #define DOCKERSHIM_IMAGE_RPCS(X) \
   X(ListImages, listImages)      \
@@ -83,7 +87,9 @@ class CriService {
   DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_DECLARE_RPC)
 #undef DOCKERSHIM_DECLARE_RPC
 
-  const Options& options() const { return options_; }
+  const Options& options() const {
+    return options_;
+  }
 
  private:
   struct FsUsageCache {
@@ -96,6 +102,8 @@ class CriService {
 
   std::shared_ptr<docker::DockerClient> docker_;
   Options options_;
+  // The sandbox image in Docker's familiar "name:tag" form: reported pinned.
+  std::vector<std::string> pinnedImages_;
   FsUsageCache fsUsage_;
 };
 

@@ -2,13 +2,15 @@
 #include <chrono>
 
 #include "common/disk_usage.h"
+#include "common/json_util.h"
 #include "cri/cri_service.h"
 
 namespace dockershim::cri {
 
 namespace {
 // kubelet asks every ~10 s; a walk of a large image store costs more than that is worth.
-constexpr auto kFsUsageTtl = std::chrono::seconds(5);
+// Capacity and free space (what eviction uses) kubelet reads from the mountpoint itself.
+constexpr auto kFsUsageTtl = std::chrono::seconds(30);
 }  // namespace
 
 Status CriService::imageFsInfo(const v1::ImageFsInfoRequest&, v1::ImageFsInfoResponse* resp,
@@ -18,11 +20,12 @@ Status CriService::imageFsInfo(const v1::ImageFsInfoRequest&, v1::ImageFsInfoRes
   if (fsUsage_.mountpoint.empty() || now - fsUsage_.at > kFsUsageTtl) {
     auto info = docker_->info(ctx.deadline);
     if (!info) return info.status().withContext("image fs info");
-    std::string root = info->is_object() ? info->value("DockerRootDir", "") : "";
+    std::string root = info->is_object() ? common::jsonString(*info, "DockerRootDir", "") : "";
     if (root.empty()) return {Code::kInternal, "image fs info: docker reports no DockerRootDir"};
     // Image layers live in the storage driver's folder and the image metadata beside it.
     uint64_t bytes = 0, inodes = 0;
-    for (const std::string& dir : {root + "/" + info->value("Driver", "overlay2"), root + "/image"}) {
+    for (const std::string& dir :
+         {root + "/" + common::jsonString(*info, "Driver", "overlay2"), root + "/image"}) {
       auto usage = common::diskUsage(dir);
       if (!usage) {
         if (usage.status().code() == Code::kNotFound) continue;

@@ -1,6 +1,7 @@
 // ListImages and ImageStatus.
 #include <spdlog/spdlog.h>
 
+#include "common/json_util.h"
 #include "cri/cri_service.h"
 #include "translate/image.h"
 #include "translate/image_ref.h"
@@ -9,8 +10,11 @@ namespace dockershim::cri {
 
 namespace {
 
-bool allHex(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+// A full image ID, or a hex prefix long enough to be one (Docker prints 12); shorter hex
+// strings ("cafe") are valid repository names.
+bool looksLikeId(std::string_view s) {
+  return translate::isImageId(s) ||
+         (s.size() >= 12 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos);
 }
 
 // What Docker should look up for a CRI image name: IDs (full or a hex prefix, as crictl users
@@ -18,10 +22,10 @@ bool allHex(std::string_view s) {
 // INVALID_ARGUMENT rather than whatever Docker answers.
 Result<std::string> lookupName(const std::string& image) {
   if (image.empty()) return Status(Code::kInvalidArgument, "image name is empty");
-  if (translate::isImageId(image) || (allHex(image) && image.size() >= 12)) return image;
+  if (looksLikeId(image)) return image;
   auto ref = translate::parseImageRef(image);
   if (!ref) return ref.status();
-  return ref->string();
+  return translate::dockerLookupName(*ref);
 }
 
 }  // namespace
@@ -32,7 +36,7 @@ Status CriService::listImages(const v1::ListImagesRequest& req, v1::ListImagesRe
   std::string dockerFilter;
   std::string idFilter;
   if (!filter.empty()) {
-    if (translate::isImageId(filter) || allHex(filter)) {
+    if (looksLikeId(filter)) {
       idFilter = filter.rfind("sha256:", 0) == 0 ? filter : "sha256:" + filter;
     } else {
       auto f = translate::dockerReferenceFilter(filter);
@@ -47,6 +51,7 @@ Status CriService::listImages(const v1::ListImagesRequest& req, v1::ListImagesRe
     v1::Image image;
     translate::imageFromSummary(summary, &image);
     if (!idFilter.empty() && image.id().rfind(idFilter, 0) != 0) continue;
+    translate::markPinned(pinnedImages_, &image);
     *resp->add_images() = std::move(image);
   }
   return Status::ok();
@@ -63,13 +68,15 @@ Status CriService::imageStatus(const v1::ImageStatusRequest& req, v1::ImageStatu
     return inspect.status().withContext("image status \"" + req.image().image() + "\"");
   }
   translate::imageFromInspect(*inspect, resp->mutable_image());
+  translate::markPinned(pinnedImages_, resp->mutable_image());
   if (req.verbose()) {
     nlohmann::json info = {
-        {"imageSpec", {{"id", inspect->value("Id", "")},
-                       {"created", inspect->value("Created", "")},
-                       {"architecture", inspect->value("Architecture", "")},
-                       {"os", inspect->value("Os", "")},
-                       {"config", inspect->contains("Config") ? (*inspect)["Config"] : nullptr}}},
+        {"imageSpec",
+         {{"id", common::jsonString(*inspect, "Id", "")},
+          {"created", common::jsonString(*inspect, "Created", "")},
+          {"architecture", common::jsonString(*inspect, "Architecture", "")},
+          {"os", common::jsonString(*inspect, "Os", "")},
+          {"config", inspect->contains("Config") ? (*inspect)["Config"] : nullptr}}},
     };
     (*resp->mutable_info())["info"] = info.dump();
   }

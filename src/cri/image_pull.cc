@@ -1,6 +1,7 @@
 // PullImage.
 #include <spdlog/spdlog.h>
 
+#include "common/json_util.h"
 #include "cri/cri_service.h"
 #include "translate/image.h"
 #include "translate/image_ref.h"
@@ -23,15 +24,19 @@ Status CriService::pullImage(const v1::PullImageRequest& req, v1::PullImageRespo
   std::string tagOrDigest = ref->digest.empty() ? ref->tag : ref->digest;
   spdlog::info("pull image \"{}\"", ref->string());
   Status st = docker_->pullImage(ref->repository(), tagOrDigest, *auth,
-                                 options_.pullProgressDeadline, ctx.deadline);
+                                 options_.pullProgressDeadline, ctx.deadline, ctx.cancelled);
   if (!st) {
     spdlog::info("pull image \"{}\": {}", ref->string(), st.message());
     return st.withContext("pull image \"" + image + "\"");
   }
-  std::string lookup = ref->digest.empty() ? ref->string() : ref->repository() + "@" + ref->digest;
-  auto inspect = docker_->inspectImage(lookup, ctx.deadline);
+  auto inspect = docker_->inspectImage(translate::dockerLookupName(*ref), ctx.deadline);
   if (!inspect) return inspect.status().withContext("inspect pulled image \"" + image + "\"");
-  resp->set_image_ref(translate::pulledImageRef(*inspect, ref->repository(), ref->familiarName()));
+  // CRI (v1.36): image_ref is the same identifier ImageStatus reports as Image.id, and kubelet
+  // keys its pull records by it. (dockershim returned a repo digest here; critest's image
+  // identifier consistency check rejects that.)
+  std::string id = common::jsonString(*inspect, "Id");
+  if (id.empty()) return {Code::kInternal, "inspect pulled image \"" + image + "\": no Id"};
+  resp->set_image_ref(id);
   return Status::ok();
 }
 

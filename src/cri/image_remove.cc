@@ -1,7 +1,9 @@
 // RemoveImage.
 #include <spdlog/spdlog.h>
 
+#include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "translate/image.h"
 #include "translate/image_ref.h"
 
 namespace dockershim::cri {
@@ -14,7 +16,7 @@ Status CriService::removeImage(const v1::RemoveImageRequest& req, v1::RemoveImag
   if (!translate::isImageId(image)) {
     auto ref = translate::parseImageRef(image);
     // A short ID prefix is not a valid reference but Docker resolves it.
-    if (ref) lookup = ref->string();
+    if (ref) lookup = translate::dockerLookupName(*ref);
   }
   auto inspect = docker_->inspectImage(lookup, ctx.deadline);
   if (!inspect) {
@@ -22,7 +24,7 @@ Status CriService::removeImage(const v1::RemoveImageRequest& req, v1::RemoveImag
     if (inspect.status().code() == Code::kNotFound) return Status::ok();
     return inspect.status().withContext("remove image \"" + image + "\"");
   }
-  std::string id = inspect->value("Id", "");
+  std::string id = common::jsonString(*inspect, "Id", "");
   spdlog::info("remove image \"{}\" ({})", image, id);
 
   // kubelet removes an image by ID and expects every tag and digest of it to go. Docker refuses
@@ -35,16 +37,19 @@ Status CriService::removeImage(const v1::RemoveImageRequest& req, v1::RemoveImag
       if (n.is_string() && n.get<std::string>().rfind("<none>", 0) != 0) names.push_back(n);
     }
   }
+  // Docker answers a removal that raced with another one (kubelet GC and a user's crictl rmi)
+  // with a 500 "unrecognized image ID"; if the image is gone, the caller got what it asked for.
+  auto failed = [&](const Status& st) -> Status {
+    auto still = docker_->inspectImage(id, ctx.deadline);
+    if (!still && still.status().code() == Code::kNotFound) return Status::ok();
+    return st.withContext("remove image \"" + image + "\"");
+  };
   for (const auto& name : names) {
     auto removed = docker_->removeImage(name, /*force=*/false, ctx.deadline);
-    if (!removed && removed.status().code() != Code::kNotFound) {
-      return removed.status().withContext("remove image \"" + image + "\"");
-    }
+    if (!removed && removed.status().code() != Code::kNotFound) return failed(removed.status());
   }
   auto removed = docker_->removeImage(id, /*force=*/false, ctx.deadline);
-  if (!removed && removed.status().code() != Code::kNotFound) {
-    return removed.status().withContext("remove image \"" + image + "\"");
-  }
+  if (!removed && removed.status().code() != Code::kNotFound) return failed(removed.status());
   return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 // Version, Status and RuntimeConfig: what the runtime is and whether it is ready.
 #include <nlohmann/json.hpp>
 
+#include "common/json_util.h"
 #include "cri/cri_service.h"
 
 namespace dockershim::cri {
@@ -31,7 +32,8 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
   runtimeReady->set_type("RuntimeReady");
   runtimeReady->set_status(ping.isOk());
   if (!ping) {
-    runtimeReady->set_reason("DockerDaemonNotAvailable");
+    // compat: the reason dockershim and cri-dockerd give; node alerts match on it.
+    runtimeReady->set_reason("DockerDaemonNotReady");
     runtimeReady->set_message("docker: failed to get docker version: " + ping.message());
   }
   // Pod networking (CNI) arrives with its own issue; until then the node must not claim it.
@@ -39,15 +41,34 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
   networkReady->set_type("NetworkReady");
   networkReady->set_status(false);
   networkReady->set_reason("NetworkPluginNotReady");
-  networkReady->set_message("docker: network plugin is not ready: pod networking is not implemented");
+  networkReady->set_message(
+      "docker: network plugin is not ready: pod networking is not implemented");
+
+  // Runtime handlers are Docker's runtimes ("" is the default one). Recursive read-only mounts
+  // need Docker API 1.44 and user namespaces per pod are not expressible: both stay false, so
+  // kubelet refuses pods that ask for them instead of running them wrongly.
+  resp->add_runtime_handlers()->mutable_features();
+  if (ping.isOk()) {
+    if (auto info = docker_->info(ctx.deadline); info && info->is_object()) {
+      auto runtimes = info->find("Runtimes");
+      if (runtimes != info->end() && runtimes->is_object()) {
+        for (const auto& [name, _] : runtimes->items()) {
+          resp->add_runtime_handlers()->set_name(name);
+        }
+      }
+    }
+  }
 
   if (req.verbose()) {
     auto v = docker_->versionInfo();
     nlohmann::json config = {
+        // kubeadm reads config.sandboxImage from verbose Status (cri-dockerd's key).
+        {"sandboxImage", options_.podInfraImage},
         {"podInfraContainerImage", options_.podInfraImage},
         {"dockerEndpoint", options_.dockerEndpoint},
         {"rootDirectory", options_.rootDirectory},
-        {"imagePullProgressDeadline", std::to_string(options_.pullProgressDeadline.count() / 1000) + "s"},
+        {"imagePullProgressDeadline",
+         std::to_string(options_.pullProgressDeadline.count() / 1000) + "s"},
         {"dockershimVersion", options_.version},
         {"dockerVersion", v.version},
         {"dockerApiVersion", v.negotiated},
@@ -61,7 +82,8 @@ Status CriService::runtimeConfig(const v1::RuntimeConfigRequest&, v1::RuntimeCon
                                  const CallContext& ctx) {
   auto info = docker_->info(ctx.deadline);
   if (!info) return info.status().withContext("docker info");
-  std::string driver = info->is_object() ? info->value("CgroupDriver", "cgroupfs") : "cgroupfs";
+  std::string driver =
+      info->is_object() ? common::jsonString(*info, "CgroupDriver", "cgroupfs") : "cgroupfs";
   resp->mutable_linux()->set_cgroup_driver(driver == "systemd" ? v1::CgroupDriver::SYSTEMD
                                                                : v1::CgroupDriver::CGROUPFS);
   return Status::ok();

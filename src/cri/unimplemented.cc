@@ -4,9 +4,9 @@
 
 namespace dockershim::cri {
 
-#define DOCKERSHIM_UNIMPLEMENTED(Rpc, fn)                                                     \
+#define DOCKERSHIM_UNIMPLEMENTED(Rpc, fn)                                                  \
   Status CriService::fn(const v1::Rpc##Request&, v1::Rpc##Response*, const CallContext&) { \
-    return {Code::kUnimplemented, #Rpc " is not implemented yet"};                          \
+    return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
 DOCKERSHIM_UNIMPLEMENTED(RunPodSandbox, runPodSandbox)

@@ -23,6 +23,7 @@ std::vector<long> parts(std::string_view v) {
 
 bool wellFormed(std::string_view v) {
   if (v.empty() || v.front() == '.' || v.back() == '.') return false;
+  if (v.find("..") != std::string_view::npos) return false;
   bool sawDot = false;
   for (char c : v) {
     if (c == '.') {
@@ -50,15 +51,13 @@ int compareApiVersions(std::string_view a, std::string_view b) {
 
 Result<std::string> negotiateApiVersion(std::string_view daemonApiVersion) {
   if (!wellFormed(daemonApiVersion)) {
-    return Status(Code::kFailedPrecondition,
-                  "docker reported an unreadable API version \"" + std::string(daemonApiVersion) +
-                      "\"");
+    return Status(Code::kFailedPrecondition, "docker reported an unreadable API version \"" +
+                                                 std::string(daemonApiVersion) + "\"");
   }
   if (compareApiVersions(daemonApiVersion, kOldestApiVersion) < 0) {
-    return Status(Code::kFailedPrecondition,
-                  "docker API version " + std::string(daemonApiVersion) +
-                      " is too old: dockershim needs at least " + std::string(kOldestApiVersion) +
-                      " (Docker 1.12)");
+    return Status(Code::kFailedPrecondition, "docker API version " + std::string(daemonApiVersion) +
+                                                 " is too old: dockershim needs at least " +
+                                                 std::string(kOldestApiVersion) + " (Docker 1.12)");
   }
   if (compareApiVersions(daemonApiVersion, kNewestApiVersion) > 0) {
     return std::string(kNewestApiVersion);

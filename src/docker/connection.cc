@@ -2,11 +2,10 @@
 
 #include <unistd.h>
 
-#include <cstdint>
-#include <limits>
-
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
+#include <cstdint>
+#include <limits>
 
 #include "docker/errors.h"
 
@@ -20,7 +19,9 @@ namespace {
 constexpr size_t kMaxBodyBytes = 512u << 20;  // an image list of a large node fits easily
 
 // Asio timers overflow on time_point::max(); a year is "no deadline" for any call.
-Deadline clamp(Deadline d) { return std::min(d, Clock::now() + std::chrono::hours(24 * 365)); }
+Deadline clamp(Deadline d) {
+  return std::min(d, Clock::now() + std::chrono::hours(24 * 365));
+}
 }  // namespace
 
 Connection::Connection(std::string socketPath)
@@ -53,8 +54,7 @@ Status Connection::connect(Deadline deadline) {
 Status Connection::writeRequest(const HttpRequest& request, Deadline deadline) {
   boost::system::error_code result = net::error::would_block;
   stream_.expires_at(clamp(deadline));
-  http::async_write(stream_, request,
-                    [&](boost::system::error_code ec, size_t) { result = ec; });
+  http::async_write(stream_, request, [&](boost::system::error_code ec, size_t) { result = ec; });
   ioc_.restart();
   ioc_.run();
   if (result) {
@@ -107,7 +107,8 @@ Result<int> Connection::readStreaming(Deadline deadline, std::chrono::millisecon
     return result;
   };
   auto timeoutStatus = [&]() -> Status {
-    if (Clock::now() >= deadline) return {Code::kDeadlineExceeded, "docker stream: deadline exceeded"};
+    if (Clock::now() >= deadline)
+      return {Code::kDeadlineExceeded, "docker stream: deadline exceeded"};
     return {Code::kDeadlineExceeded,
             "docker stream: no progress for " + std::to_string(idle.count() / 1000) + "s"};
   };

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_util.h"
 #include "docker/api_version.h"
 #include "docker/errors.h"
 #include "docker/hijacked_stream.h"
@@ -84,8 +85,8 @@ Result<Response> DockerClientImpl::call(const Request& request, Deadline deadlin
       auto resp = conn->readResponse(deadline, gotBytes);
       if (resp.isOk()) {
         pool_.release(std::move(conn));
-        record(request.operation, start,
-               statusFromHttp(resp->status, resp->body, request.verb), resp->status, request);
+        record(request.operation, start, statusFromHttp(resp->status, resp->body, request.verb),
+               resp->status, request);
         return resp;
       }
       st = resp.status();
@@ -121,9 +122,9 @@ Result<VersionInfo> DockerClientImpl::negotiate(Deadline deadline) {
     return Status(Code::kFailedPrecondition, "docker /version answer has no ApiVersion");
   }
   VersionInfo v;
-  v.version = body.value("Version", "");
+  v.version = common::jsonString(body, "Version", "");
   v.apiVersion = body["ApiVersion"].get<std::string>();
-  v.minApiVersion = body.value("MinAPIVersion", "");
+  v.minApiVersion = common::jsonString(body, "MinAPIVersion", "");
   auto negotiated = negotiateApiVersion(v.apiVersion);
   if (!negotiated) return negotiated.status();
   v.negotiated = *negotiated;
@@ -172,27 +173,31 @@ Result<json> DockerClientImpl::listImages(const std::string& reference, Deadline
 
 Result<json> DockerClientImpl::inspectImage(const std::string& name, Deadline deadline) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
-  return callJson({.method = "GET", .path = "/images/" + name + "/json",
-                   .operation = "inspect_image"},
-                  deadline);
+  return callJson(
+      {.method = "GET", .path = "/images/" + name + "/json", .operation = "inspect_image"},
+      deadline);
 }
 
 Status DockerClientImpl::pullImage(const std::string& repository, const std::string& tagOrDigest,
                                    const std::string& registryAuth,
-                                   std::chrono::milliseconds progressDeadline, Deadline deadline) {
+                                   std::chrono::milliseconds progressDeadline, Deadline deadline,
+                                   const std::function<bool()>& cancelled) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
   // Docker API: an empty tag pulls every tag of the repository; never send one.
   if (tagOrDigest.empty()) return {Code::kInvalidArgument, "pull: a tag or digest is required"};
-  Request req{.method = "POST",
-              .path = "/images/create" + buildQuery({{"fromImage", repository}, {"tag", tagOrDigest}}),
-              .operation = "pull_image",
-              .verb = Verb::kCreate};
+  Request req{
+      .method = "POST",
+      .path = "/images/create" + buildQuery({{"fromImage", repository}, {"tag", tagOrDigest}}),
+      .operation = "pull_image",
+      .verb = Verb::kPull};
   if (!registryAuth.empty()) req.headers.emplace_back("X-Registry-Auth", registryAuth);
-  Status streamError;
   Status st = stream(req, deadline, progressDeadline, [&](const json& msg) -> Status {
+    // Docker API: closing the connection cancels the pull; the client that wanted it is gone.
+    if (cancelled && cancelled()) return {Code::kCancelled, "pull cancelled by the client"};
     // Docker API: a failed pull still answers 200; the error is a message in the stream.
     if (msg.is_object() && msg.contains("error")) {
-      std::string text = msg["error"].is_string() ? msg["error"].get<std::string>() : msg["error"].dump();
+      std::string text =
+          msg["error"].is_string() ? msg["error"].get<std::string>() : msg["error"].dump();
       return statusFromMessage(text, Code::kUnknown);
     }
     return Status::ok();
@@ -200,22 +205,22 @@ Status DockerClientImpl::pullImage(const std::string& repository, const std::str
   return st;
 }
 
-Result<json> DockerClientImpl::removeImage(const std::string& name, bool force,
-                                           Deadline deadline) {
+Result<json> DockerClientImpl::removeImage(const std::string& name, bool force, Deadline deadline) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
-  return callJson({.method = "DELETE",
-                   .path = "/images/" + name +
-                           buildQuery({{"force", force ? "1" : "0"}, {"noprune", "0"}}),
-                   .operation = "remove_image",
-                   .verb = Verb::kRemove},
-                  deadline);
+  return callJson(
+      {.method = "DELETE",
+       .path = "/images/" + name + buildQuery({{"force", force ? "1" : "0"}, {"noprune", "0"}}),
+       .operation = "remove_image",
+       .verb = Verb::kRemove},
+      deadline);
 }
 
 Status DockerClientImpl::importImage(std::string tar, const std::string& repo,
                                      const std::string& tag,
                                      const std::vector<std::string>& changes, Deadline deadline) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
-  std::vector<std::pair<std::string, std::string>> q{{"fromSrc", "-"}, {"repo", repo}, {"tag", tag}};
+  std::vector<std::pair<std::string, std::string>> q{
+      {"fromSrc", "-"}, {"repo", repo}, {"tag", tag}};
   for (const auto& c : changes) q.emplace_back("changes", c);
   Request req{.method = "POST",
               .path = "/images/create" + buildQuery(q),
@@ -301,7 +306,8 @@ Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request&
   if (!st) return st;
   int fd = conn.releaseFd();
   if (fd < 0) return Status(Code::kUnavailable, "dup of the upgraded connection failed");
-  return std::unique_ptr<HijackedStream>(std::make_unique<FdHijackedStream>(fd, std::move(leftover)));
+  return std::unique_ptr<HijackedStream>(
+      std::make_unique<FdHijackedStream>(fd, std::move(leftover)));
 }
 
 std::vector<OperationStats> DockerClientImpl::operationStats() const {

@@ -27,7 +27,7 @@ class DockerClientImpl : public DockerClient {
   Result<nlohmann::json> inspectImage(const std::string& name, Deadline deadline) override;
   Status pullImage(const std::string& repository, const std::string& tagOrDigest,
                    const std::string& registryAuth, std::chrono::milliseconds progressDeadline,
-                   Deadline deadline) override;
+                   Deadline deadline, const std::function<bool()>& cancelled) override;
   Result<nlohmann::json> removeImage(const std::string& name, bool force,
                                      Deadline deadline) override;
   Status importImage(std::string tar, const std::string& repo, const std::string& tag,

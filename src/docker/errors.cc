@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace dockershim::docker {
@@ -17,9 +16,8 @@ std::string lower(std::string_view s) {
 }
 
 bool containsAny(const std::string& haystack, std::initializer_list<std::string_view> needles) {
-  return std::any_of(needles.begin(), needles.end(), [&](std::string_view n) {
-    return haystack.find(n) != std::string::npos;
-  });
+  return std::any_of(needles.begin(), needles.end(),
+                     [&](std::string_view n) { return haystack.find(n) != std::string::npos; });
 }
 
 }  // namespace
@@ -77,7 +75,10 @@ Status statusFromHttp(int httpStatus, std::string_view body, Verb verb) {
     default:
       break;
   }
-  if (httpStatus >= 500) return statusFromMessage(message, Code::kUnknown);
+  // Registry failures (auth, unknown manifest) reach us as a 500 with text only; elsewhere a
+  // 500 saying "not found" is a daemon fault, and must not pass for a missing object.
+  if (httpStatus >= 500 && verb == Verb::kPull) return statusFromMessage(message, Code::kUnknown);
+  if (httpStatus >= 500) return {Code::kUnknown, message};
   return {Code::kUnknown, "docker answered HTTP " + std::to_string(httpStatus) + ": " + message};
 }
 

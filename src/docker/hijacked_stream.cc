@@ -41,7 +41,8 @@ Result<size_t> FdHijackedStream::read(char* data, size_t size, Deadline deadline
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return Status(Code::kUnavailable, std::string("poll: ") + std::strerror(errno));
     if (rc == 0) {
-      if (Clock::now() >= deadline) return Status(Code::kDeadlineExceeded, "read: deadline exceeded");
+      if (Clock::now() >= deadline)
+        return Status(Code::kDeadlineExceeded, "read: deadline exceeded");
       continue;
     }
     ssize_t n = ::recv(fd_, data, size, 0);

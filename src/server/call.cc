@@ -10,10 +10,12 @@ cri::CallContext callContext(const grpc::ServerContext* ctx, const CallSettings&
   bool clientDeadline = remaining < std::chrono::hours(24 * 365);
   cri::CallContext out;
   out.clientDeadline = clientDeadline;
+  out.cancelled = [ctx] { return ctx->IsCancelled(); };
   if (longRunning) {
-    out.deadline = clientDeadline
-                       ? now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining)
-                       : now + std::chrono::hours(24);
+    out.deadline =
+        clientDeadline
+            ? now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(remaining)
+            : now + std::chrono::hours(24);
     return out;
   }
   auto bound = now + settings.requestTimeout;

@@ -1,10 +1,10 @@
 #pragma once
 
-#include <chrono>
-#include <string_view>
-
 #include <grpcpp/server_context.h>
 #include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <string_view>
 
 #include "cri/cri_service.h"
 #include "server/status_map.h"

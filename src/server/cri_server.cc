@@ -1,5 +1,7 @@
 #include "server/cri_server.h"
 
+#include <grpcpp/server_builder.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -7,9 +9,6 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include <grpcpp/server_builder.h>
-#include <spdlog/spdlog.h>
 
 namespace dockershim::server {
 namespace {
@@ -47,11 +46,14 @@ CriServer::CriServer(cri::CriService& core, CallSettings settings)
       runtimeV1alpha2_(core, settings),
       imageV1alpha2_(core, settings) {}
 
-CriServer::~CriServer() { shutdown(std::chrono::milliseconds(0)); }
+CriServer::~CriServer() {
+  shutdown(std::chrono::milliseconds(0));
+}
 
 Status CriServer::start(const std::string& socketPath) {
   if (socketPath.empty() || socketPath.front() != '/' || socketPath.size() >= 108) {
-    return {Code::kInvalidArgument, "CRI socket path must be absolute and under 108 bytes: " + socketPath};
+    return {Code::kInvalidArgument,
+            "CRI socket path must be absolute and under 108 bytes: " + socketPath};
   }
   if (Status st = clearStaleSocket(socketPath); !st) return st;
   grpc::ServerBuilder builder;

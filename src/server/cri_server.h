@@ -1,10 +1,10 @@
 #pragma once
 
+#include <grpcpp/server.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "cri/cri_service.h"
 #include "server/call.h"

@@ -3,16 +3,17 @@
 #include <memory>
 
 #include "cri/cri_service.h"
-#include "translate/cri_api.h"
 #include "server/call.h"
+#include "translate/cri_api.h"
 
 namespace dockershim::server {
 
 // runtime.v1 RuntimeService: each unary RPC goes straight to the CRI core.
 class RuntimeServiceV1 final : public ::runtime::v1::RuntimeService::Service {
  public:
-  RuntimeServiceV1(cri::CriService& core, CallSettings settings) : core_(core), settings_(settings) {}
-#define DOCKERSHIM_V1_METHOD(Rpc, fn)                                            \
+  RuntimeServiceV1(cri::CriService& core, CallSettings settings)
+      : core_(core), settings_(settings) {}
+#define DOCKERSHIM_V1_METHOD(Rpc, fn)                                                \
   grpc::Status Rpc(grpc::ServerContext* ctx, const ::runtime::v1::Rpc##Request* req, \
                    ::runtime::v1::Rpc##Response* resp) override;
   DOCKERSHIM_RUNTIME_RPCS(DOCKERSHIM_V1_METHOD)

@@ -1,8 +1,10 @@
 #include "translate/image.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/base64.h"
+#include "common/json_util.h"
 #include "translate/image_ref.h"
 
 namespace dockershim::translate {
@@ -36,7 +38,7 @@ uint64_t sizeOf(const json& obj) {
 
 void fillCommon(const json& obj, const char* idKey, runtime::v1::Image* out) {
   if (!obj.is_object()) return;
-  out->set_id(obj.value(idKey, ""));
+  out->set_id(common::jsonString(obj, idKey));
   for (auto& t : stringArray(obj, "RepoTags")) out->add_repo_tags(t);
   for (auto& d : stringArray(obj, "RepoDigests")) out->add_repo_digests(d);
   out->set_size(sizeOf(obj));
@@ -69,20 +71,23 @@ void imageFromInspect(const json& inspect, runtime::v1::Image* out) {
   if (!inspect.is_object()) return;
   auto cfg = inspect.find("Config");
   if (cfg == inspect.end() || !cfg->is_object()) return;
-  auto user = parseImageUser(cfg->value("User", ""));
+  auto user = parseImageUser(common::jsonString(*cfg, "User", ""));
   if (user.uid) out->mutable_uid()->set_value(*user.uid);
   out->set_username(user.username);
 }
 
-std::string pulledImageRef(const json& inspect, std::string_view repository,
-                           std::string_view familiarRepository) {
-  auto digests = stringArray(inspect, "RepoDigests");
-  for (const auto& d : digests) {
-    std::string_view name = std::string_view(d).substr(0, d.find('@'));
-    if (name == repository || name == familiarRepository) return d;
+void markPinned(const std::vector<std::string>& pinnedNames, runtime::v1::Image* image) {
+  for (const auto& tag : image->repo_tags()) {
+    if (std::find(pinnedNames.begin(), pinnedNames.end(), tag) != pinnedNames.end()) {
+      image->set_pinned(true);
+      return;
+    }
   }
-  if (!digests.empty()) return digests.front();
-  return inspect.is_object() ? inspect.value("Id", "") : "";
+}
+
+std::string dockerLookupName(const ImageRef& ref) {
+  if (!ref.digest.empty()) return ref.repository() + "@" + ref.digest;
+  return ref.string();
 }
 
 Result<std::string> dockerReferenceFilter(std::string_view criFilter) {
@@ -90,9 +95,8 @@ Result<std::string> dockerReferenceFilter(std::string_view criFilter) {
   if (!ref) return ref.status();
   std::string out = ref->familiarName();
   // parseImageRef adds ":latest" when no tag was given; only an explicit tag narrows the filter.
-  std::string_view lastPart = criFilter.substr(criFilter.rfind('/') == std::string_view::npos
-                                                   ? 0
-                                                   : criFilter.rfind('/') + 1);
+  std::string_view lastPart = criFilter.substr(
+      criFilter.rfind('/') == std::string_view::npos ? 0 : criFilter.rfind('/') + 1);
   bool explicitTag = lastPart.substr(0, lastPart.find('@')).find(':') != std::string_view::npos;
   if (explicitTag) out += ":" + ref->tag;
   if (!ref->digest.empty()) out += "@" + ref->digest;

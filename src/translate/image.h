@@ -1,14 +1,15 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "dockershim/status.h"
 #include "translate/cri_api.h"
+#include "translate/image_ref.h"
 
 namespace dockershim::translate {
 
@@ -24,10 +25,13 @@ void imageFromSummary(const nlohmann::json& summary, runtime::v1::Image* out);
 // Docker's GET /images/{name}/json -> CRI Image, with uid/username from Config.User.
 void imageFromInspect(const nlohmann::json& inspect, runtime::v1::Image* out);
 
-// The reference CRI hands back after a pull: the repo digest of the pulled repository when
-// Docker has one, any repo digest otherwise, else the image ID.
-std::string pulledImageRef(const nlohmann::json& inspect, std::string_view repository,
-                           std::string_view familiarRepository);
+// Whether `image` carries one of `pinnedNames` (familiar "name:tag" form, as Docker lists tags):
+// the sandbox image is pinned so kubelet's image GC and `crictl rmi --prune` leave it alone.
+void markPinned(const std::vector<std::string>& pinnedNames, runtime::v1::Image* image);
+
+// The name Docker resolves for a reference: a reference with a digest is looked up by digest
+// alone (Docker's reference store keys are "repo:tag" or "repo@digest", never both).
+std::string dockerLookupName(const ImageRef& ref);
 
 // The Docker `reference` filter for a CRI image filter. Docker matches the filter against
 // familiar names ("busybox:latest"), so a normalised name would never match; a filter without

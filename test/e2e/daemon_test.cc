@@ -1,6 +1,4 @@
 // The dockershim process itself: socket handling, signals, flags, Docker being away.
-#include "e2e/e2e_util.h"
-
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,6 +10,7 @@
 #include <cstring>
 #include <thread>
 
+#include "e2e/e2e_util.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
@@ -129,10 +128,10 @@ TEST_CASE("--version and bad flags", "[daemon]") {
 TEST_CASE("cri-dockerd flag names are accepted", "[daemon]") {
   auto& bed = TestBed::get();
   // --cri-dockerd-root-directory is an alias; a flag of a later feature is reported, not fatal.
-  auto shim = bed.startShim({"--cri-dockerd-root-directory=" + bed.dir() + "/alias-root",
-                             "--runtime-request-timeout=30s", "--image-pull-progress-deadline=1m0s",
-                             "--network-plugin=cni"},
-                            "shim-flags");
+  auto shim = bed.startShim(
+      {"--cri-dockerd-root-directory=" + bed.dir() + "/alias-root", "--runtime-request-timeout=30s",
+       "--image-pull-progress-deadline=1m0s", "--network-plugin=cni"},
+      "shim-flags");
   v1::VersionResponse v;
   Ctx ctx;
   CHECK(shim->runtime->Version(&ctx, v1::VersionRequest(), &v).ok());
@@ -143,15 +142,15 @@ TEST_CASE("cri-dockerd flag names are accepted", "[daemon]") {
 TEST_CASE("with Docker away the shim serves, reports not ready, and fails calls UNAVAILABLE",
           "[daemon]") {
   auto& bed = TestBed::get();
-  auto shim = bed.startShim({"--docker-endpoint=unix://" + bed.dir() + "/no-docker.sock"},
-                            "shim-nodocker");
+  auto shim =
+      bed.startShim({"--docker-endpoint=unix://" + bed.dir() + "/no-docker.sock"}, "shim-nodocker");
   v1::StatusResponse status;
   Ctx ctx;
   REQUIRE(shim->runtime->Status(&ctx, v1::StatusRequest(), &status).ok());
   REQUIRE(status.status().conditions_size() >= 1);
   CHECK(status.status().conditions(0).type() == "RuntimeReady");
   CHECK_FALSE(status.status().conditions(0).status());
-  CHECK(status.status().conditions(0).reason() == "DockerDaemonNotAvailable");
+  CHECK(status.status().conditions(0).reason() == "DockerDaemonNotReady");
 
   v1::VersionResponse v;
   Ctx ctx2;
@@ -167,9 +166,8 @@ TEST_CASE("with Docker away the shim serves, reports not ready, and fails calls 
 TEST_CASE("--runtime-request-timeout bounds a call when Docker hangs", "[daemon][deadline]") {
   auto& bed = TestBed::get();
   SilentServer silent(bed.dir() + "/silent.sock");
-  auto shim = bed.startShim({"--docker-endpoint=unix://" + silent.path,
-                             "--runtime-request-timeout=2s"},
-                            "shim-timeout");
+  auto shim = bed.startShim(
+      {"--docker-endpoint=unix://" + silent.path, "--runtime-request-timeout=2s"}, "shim-timeout");
   v1::ImageStatusRequest req;
   req.mutable_image()->set_image("busybox");
   v1::ImageStatusResponse resp;

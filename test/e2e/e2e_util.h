@@ -1,10 +1,10 @@
 #pragma once
 
-#include <chrono>
-#include <string>
+#include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
-#include <grpcpp/grpcpp.h>
+#include <chrono>
+#include <string>
 
 #include "e2e/testbed.h"
 

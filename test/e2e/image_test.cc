@@ -1,7 +1,7 @@
 // ImageService end to end: the shim under test against the private dockerd and registry.
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/options.h"
 #include "app/pause_image.h"
 #include "common/base64.h"
 #include "e2e/e2e_util.h"
@@ -33,8 +34,8 @@ std::string readFile(const std::string& path) {
 // An image whose config says USER `user`, made from the pause tar (cheap, no registry).
 std::string importWithUser(const std::string& repo, const std::string& user) {
   auto& bed = TestBed::get();
-  Status st = bed.docker().importImage(app::pauseImageTar(), repo, "1",
-                                       {"USER " + user}, docker::deadlineIn(60s));
+  Status st = bed.docker().importImage(app::pauseImageTar(), repo, "1", {"USER " + user},
+                                       docker::deadlineIn(60s));
   REQUIRE(st.isOk());
   return repo + ":1";
 }
@@ -82,7 +83,8 @@ TEST_CASE("ImageStatus normalises references as Docker does", "[image]") {
   CHECK(shortName.image().id().rfind("sha256:", 0) == 0);
   CHECK(contains(shortName.image().repo_tags(), "busybox:latest"));
   CHECK(shortName.image().size() > 0);
-  for (const char* same : {"busybox:latest", "library/busybox", "docker.io/library/busybox:latest"}) {
+  for (const char* same :
+       {"busybox:latest", "library/busybox", "docker.io/library/busybox:latest"}) {
     auto other = imageStatus(shim, same);
     REQUIRE(other.has_image());
     CHECK(other.image().id() == shortName.image().id());
@@ -117,11 +119,18 @@ TEST_CASE("ImageStatus rejects malformed references", "[image]") {
 
 TEST_CASE("ImageStatus reports the image user as uid or username, and verbose info", "[image]") {
   auto& shim = TestBed::get().shim();
-  auto numeric = imageStatus(shim, importWithUser("e2e/user-numeric", "1234:5678"));
-  REQUIRE(numeric.has_image());
-  REQUIRE(numeric.image().has_uid());
-  CHECK(numeric.image().uid().value() == 1234);
-  CHECK(numeric.image().username().empty());
+  for (const char* user : {"1234:5678", "1234"}) {
+    auto numeric = imageStatus(shim, importWithUser("e2e/user-numeric", user));
+    INFO(user);
+    REQUIRE(numeric.has_image());
+    REQUIRE(numeric.image().has_uid());
+    CHECK(numeric.image().uid().value() == 1234);
+    CHECK(numeric.image().username().empty());
+  }
+  auto withGroup = imageStatus(shim, importWithUser("e2e/user-group", "www-data:www-data"));
+  REQUIRE(withGroup.has_image());
+  CHECK_FALSE(withGroup.image().has_uid());
+  CHECK(withGroup.image().username() == "www-data");
 
   auto named = imageStatus(shim, importWithUser("e2e/user-named", "www-data"), /*verbose=*/true);
   REQUIRE(named.has_image());
@@ -153,6 +162,17 @@ TEST_CASE("ListImages lists every image and honours the reference filter", "[ima
   }
   CHECK(found);
   CHECK(all.images_size() >= 2);  // busybox and the pause image at least
+  // The sandbox image is pinned (kubelet's image GC keeps it); others are not.
+  bool sawPause = false;
+  for (const auto& img : all.images()) {
+    if (contains(img.repo_tags(), app::kDefaultPauseImage)) {
+      sawPause = true;
+      CHECK(img.pinned());
+    } else {
+      CHECK_FALSE(img.pinned());
+    }
+  }
+  CHECK(sawPause);
 
   for (const char* filter : {"busybox", "busybox:latest", "docker.io/library/busybox"}) {
     v1::ListImagesRequest req;
@@ -173,32 +193,86 @@ TEST_CASE("ListImages lists every image and honours the reference filter", "[ima
   CHECK(idResp.images(0).id() == busybox.image().id());
 }
 
-TEST_CASE("PullImage from a registry with credentials returns the repo digest", "[image][pull]") {
+// Whether ListImages has an image with this ID.
+bool listed(Shim& shim, const std::string& id) {
+  v1::ListImagesResponse all;
+  Ctx ctx;
+  REQUIRE(shim.images->ListImages(&ctx, v1::ListImagesRequest(), &all).ok());
+  return std::any_of(all.images().begin(), all.images().end(),
+                     [&](const v1::Image& i) { return i.id() == id; });
+}
+
+std::vector<std::string> strings(const google::protobuf::RepeatedPtrField<std::string>& r) {
+  return {r.begin(), r.end()};
+}
+
+TEST_CASE("PullImage by tag, by digest and without a tag, as critest checks them",
+          "[image][pull]") {
   auto& bed = TestBed::get();
   auto& shim = bed.shim();
   std::string image = bed.registryImage();
-  v1::PullImageResponse resp;
-  auto s = pull(shim, image, TestBed::kRegistryUser, TestBed::kRegistryPassword, &resp);
+
+  // By tag: image_ref is the image ID (CRI: the same identifier ImageStatus reports), the
+  // image has exactly that tag and is listed at once.
+  v1::PullImageResponse byTag;
+  auto s = pull(shim, image, TestBed::kRegistryUser, TestBed::kRegistryPassword, &byTag);
   INFO(describe(s));
   REQUIRE(s.ok());
-  CHECK(resp.image_ref().rfind(bed.registry() + "/test/busybox@sha256:", 0) == 0);
+  CHECK(byTag.image_ref().rfind("sha256:", 0) == 0);
   auto status = imageStatus(shim, image);
   REQUIRE(status.has_image());
-  CHECK(contains(status.image().repo_digests(), resp.image_ref()));
-  CHECK(contains(status.image().repo_tags(), image));
+  CHECK(status.image().id() == byTag.image_ref());
+  CHECK(strings(status.image().repo_tags()) == std::vector<std::string>{image});
+  REQUIRE(status.image().repo_digests_size() == 1);
+  std::string digestRef = status.image().repo_digests(0);
+  CHECK(digestRef.rfind(bed.registryRepo() + "@sha256:", 0) == 0);
+  CHECK(listed(shim, byTag.image_ref()));
 
-  // The same pull through AuthConfig.auth (base64 "user:password"), as kubelet sends it from
-  // a docker config; this time by digest.
+  // The same image by ID, by digest and by tag+digest: the same answer in full.
+  std::string digest = digestRef.substr(digestRef.find('@') + 1);
+  for (const std::string& name : {byTag.image_ref(), digestRef, image + "@" + digest}) {
+    auto other = imageStatus(shim, name);
+    INFO(name);
+    REQUIRE(other.has_image());
+    CHECK(other.image().SerializeAsString() == status.image().SerializeAsString());
+  }
+
+  REQUIRE(removeImage(shim, byTag.image_ref()).ok());
+  CHECK_FALSE(imageStatus(shim, image).has_image());
+  CHECK_FALSE(listed(shim, byTag.image_ref()));
+
+  // By digest, through AuthConfig.auth (base64 "user:password" as in a docker config): no
+  // tag at all, exactly that digest.
   v1::PullImageRequest req;
-  req.mutable_image()->set_image(resp.image_ref());
+  req.mutable_image()->set_image(digestRef);
   req.mutable_auth()->set_auth(common::base64UrlEncode(std::string(TestBed::kRegistryUser) + ":" +
                                                        TestBed::kRegistryPassword));
   v1::PullImageResponse byDigest;
-  Ctx ctx(120s);
-  auto s2 = shim.images->PullImage(&ctx, req, &byDigest);
-  INFO(describe(s2));
-  REQUIRE(s2.ok());
-  CHECK(byDigest.image_ref() == resp.image_ref());
+  {
+    Ctx ctx(120s);
+    auto s2 = shim.images->PullImage(&ctx, req, &byDigest);
+    INFO(describe(s2));
+    REQUIRE(s2.ok());
+  }
+  CHECK(byDigest.image_ref() == byTag.image_ref());
+  auto digested = imageStatus(shim, digestRef);
+  REQUIRE(digested.has_image());
+  CHECK(digested.image().repo_tags().empty());
+  CHECK(strings(digested.image().repo_digests()) == std::vector<std::string>{digestRef});
+  REQUIRE(removeImage(shim, byDigest.image_ref()).ok());
+
+  // Without a tag: ":latest" is meant.
+  v1::PullImageResponse latest;
+  auto s3 =
+      pull(shim, bed.registryRepo(), TestBed::kRegistryUser, TestBed::kRegistryPassword, &latest);
+  INFO(describe(s3));
+  REQUIRE(s3.ok());
+  auto latestStatus = imageStatus(shim, bed.registryRepo() + ":latest");
+  REQUIRE(latestStatus.has_image());
+  CHECK(latestStatus.image().id() == latest.image_ref());
+  CHECK(strings(latestStatus.image().repo_tags()) ==
+        std::vector<std::string>{bed.registryRepo() + ":latest"});
+  REQUIRE(removeImage(shim, latest.image_ref()).ok());
 }
 
 TEST_CASE("PullImage with a wrong password or none fails cleanly and never logs it",
@@ -232,12 +306,14 @@ TEST_CASE("PullImage of an unknown image or a malformed reference", "[image][pul
   INFO(describe(missing));
   CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
 
-  auto missingTag = pull(shim, bed.registry() + "/test/busybox:no-such-tag",
-                         TestBed::kRegistryUser, TestBed::kRegistryPassword, &resp);
+  auto missingTag = pull(shim, bed.registry() + "/test/busybox:no-such-tag", TestBed::kRegistryUser,
+                         TestBed::kRegistryPassword, &resp);
   INFO(describe(missingTag));
   CHECK(missingTag.error_code() == grpc::StatusCode::NOT_FOUND);
 
-  for (const char* bad : {"Bad/Name", "foo::bar", "", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
+  for (const char* bad :
+       {"Bad/Name", "foo::bar", "",
+        "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}) {
     auto s = pull(shim, bad, "", "", &resp);
     INFO(bad << " -> " << describe(s));
     CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
@@ -309,6 +385,40 @@ TEST_CASE("RemoveImage removes every tag and digest, and is idempotent", "[image
   INFO(describe(again));
   CHECK(again.ok());
   CHECK(removeImage(shim, "never-existed:1").ok());
+  // A bare 64-hex ID that never existed, twice (critest's idempotence check).
+  const std::string bare(64, 'e');
+  CHECK(removeImage(shim, bare).ok());
+  CHECK(removeImage(shim, bare).ok());
+}
+
+TEST_CASE("concurrent RemoveImage calls by ID all succeed and leave nothing", "[image][remove]") {
+  auto& bed = TestBed::get();
+  auto& shim = bed.shim();
+  v1::PullImageResponse pulled;
+  auto s =
+      pull(shim, bed.registryImage(), TestBed::kRegistryUser, TestBed::kRegistryPassword, &pulled);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  std::vector<std::thread> threads;
+  std::vector<grpc::Status> results(5);
+  std::vector<bool> goneAfter(5, false);
+  for (int i = 0; i < 5; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = removeImage(shim, pulled.image_ref());
+      v1::ImageStatusRequest req;
+      req.mutable_image()->set_image(pulled.image_ref());
+      v1::ImageStatusResponse resp;
+      Ctx ctx;
+      goneAfter[i] = shim.images->ImageStatus(&ctx, req, &resp).ok() && !resp.has_image();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 5; ++i) {
+    INFO(i << ": " << describe(results[i]));
+    CHECK(results[i].ok());
+    CHECK(goneAfter[i]);
+  }
+  CHECK_FALSE(imageStatus(shim, bed.registryImage()).has_image());
 }
 
 TEST_CASE("ImageFsInfo reports Docker's image store", "[image]") {
@@ -344,7 +454,8 @@ TEST_CASE("runtime.v1alpha2 ImageService serves the same answers", "[image][v1al
 
   runtime::v1alpha2::ListImagesResponse list;
   Ctx ctx2;
-  REQUIRE(shim.imagesV1alpha2->ListImages(&ctx2, runtime::v1alpha2::ListImagesRequest(), &list).ok());
+  REQUIRE(
+      shim.imagesV1alpha2->ListImages(&ctx2, runtime::v1alpha2::ListImagesRequest(), &list).ok());
   CHECK(list.images_size() >= 2);
 
   runtime::v1alpha2::PullImageRequest bad;

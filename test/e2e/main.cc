@@ -1,6 +1,5 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
-
 #include <iostream>
 
 #include "e2e/testbed.h"

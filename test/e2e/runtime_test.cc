@@ -1,5 +1,6 @@
 // RuntimeService calls of the foundation: Version, Status, RuntimeConfig, and UNIMPLEMENTED for
 // the RPCs whose issues have not landed.
+#include <algorithm>
 #include <thread>
 
 #include "app/options.h"
@@ -24,7 +25,8 @@ TEST_CASE("Version names docker and its versions", "[runtime]") {
 
   runtime::v1alpha2::VersionResponse old;
   Ctx ctx2;
-  REQUIRE(bed.shim().runtimeV1alpha2->Version(&ctx2, runtime::v1alpha2::VersionRequest(), &old).ok());
+  REQUIRE(
+      bed.shim().runtimeV1alpha2->Version(&ctx2, runtime::v1alpha2::VersionRequest(), &old).ok());
   CHECK(old.runtime_name() == "docker");
   CHECK(old.runtime_version() == dockerVersion->version);
 }
@@ -51,9 +53,19 @@ TEST_CASE("Status: runtime ready, network not ready until networking lands", "[r
   }
   CHECK(sawRuntime);
   CHECK(sawNetwork);
+  // Runtime handlers: Docker's default ("") and its runtimes, no feature claimed.
+  std::vector<std::string> handlers;
+  for (const auto& h : resp.runtime_handlers()) {
+    handlers.push_back(h.name());
+    CHECK_FALSE(h.features().recursive_read_only_mounts());
+    CHECK_FALSE(h.features().user_namespaces());
+  }
+  CHECK(std::count(handlers.begin(), handlers.end(), "") == 1);
+  CHECK(std::count(handlers.begin(), handlers.end(), "runc") == 1);
   REQUIRE(resp.info().count("config") == 1);
   auto config = nlohmann::json::parse(resp.info().at("config"));
   CHECK(config["podInfraContainerImage"] == app::kDefaultPauseImage);
+  CHECK(config["sandboxImage"] == app::kDefaultPauseImage);  // kubeadm reads this key
   CHECK(config["dockerApiVersion"] == "1.41");
 
   v1::StatusResponse terse;
@@ -105,8 +117,8 @@ TEST_CASE("RPCs of later issues answer UNIMPLEMENTED, the code kubelet falls bac
   {
     runtime::v1alpha2::ListContainersResponse resp;
     Ctx ctx;
-    CHECK(shim.runtimeV1alpha2->ListContainers(&ctx, runtime::v1alpha2::ListContainersRequest(),
-                                                &resp)
+    CHECK(shim.runtimeV1alpha2
+              ->ListContainers(&ctx, runtime::v1alpha2::ListContainersRequest(), &resp)
               .error_code() == grpc::StatusCode::UNIMPLEMENTED);
   }
 }

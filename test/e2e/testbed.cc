@@ -86,7 +86,9 @@ grpc::ClientContext* withDeadline(grpc::ClientContext& ctx, std::chrono::millise
   return &ctx;
 }
 
-bool TestBed::started() { return instance != nullptr; }
+bool TestBed::started() {
+  return instance != nullptr;
+}
 
 TestBed& TestBed::get() {
   if (!instance) {
@@ -173,8 +175,8 @@ void TestBed::buildBusybox() {
   }
   std::ifstream in(tarPath, std::ios::binary);
   std::string tar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Status st = docker_->importImage(tar, "busybox", "latest", {R"(CMD ["sh"])"},
-                                   docker::deadlineIn(120s));
+  Status st =
+      docker_->importImage(tar, "busybox", "latest", {R"(CMD ["sh"])"}, docker::deadlineIn(120s));
   if (!st) throw std::runtime_error("import busybox: " + st.message());
   // The registry's copy is a distinct image (its own ID): tests that remove it by ID must not
   // take docker.io/library/busybox:latest with it.
@@ -195,16 +197,18 @@ void TestBed::startRegistry() {
                  &out) != 0) {
     throw std::runtime_error("htpasswd: " + out);
   }
-  writeFile(dir_ + "/registry.yml", "version: 0.1\n"
-                                    "log:\n  level: info\n"
-                                    "storage:\n  filesystem:\n    rootdirectory: " +
-                                        dir_ + "/registry\n  delete:\n    enabled: true\n"
-                                               "http:\n  addr: " +
-                                        registry_ +
-                                        "\n"
-                                        "auth:\n  htpasswd:\n    realm: dockershim-e2e\n"
-                                        "    path: " +
-                                        dir_ + "/htpasswd\n");
+  writeFile(dir_ + "/registry.yml",
+            "version: 0.1\n"
+            "log:\n  level: info\n"
+            "storage:\n  filesystem:\n    rootdirectory: " +
+                dir_ +
+                "/registry\n  delete:\n    enabled: true\n"
+                "http:\n  addr: " +
+                registry_ +
+                "\n"
+                "auth:\n  htpasswd:\n    realm: dockershim-e2e\n"
+                "    path: " +
+                dir_ + "/htpasswd\n");
   registryProcess_ =
       Process::spawn({"docker-registry", "serve", dir_ + "/registry.yml"}, dir_ + "/registry.log");
   writeFile(dir_ + "/registry.pid", std::to_string(registryProcess_.pid()));
@@ -220,22 +224,33 @@ void TestBed::startRegistry() {
   // Publish busybox as <registry>/test/busybox:1.0, then drop the local tag so pulls are real.
   std::string repo = registry_ + "/test/busybox";
   auto deadline = docker::deadlineIn(120s);
-  auto tag = docker_->call({.method = "POST",
-                            .path = std::string("/images/") + kRegistrySource +
-                                    ":1.0/tag?repo=" + repo + "&tag=1.0",
-                            .operation = "tag_image"},
-                           deadline);
+  auto tag = docker_->call(
+      {.method = "POST",
+       .path = std::string("/images/") + kRegistrySource + ":1.0/tag?repo=" + repo + "&tag=1.0",
+       .operation = "tag_image"},
+      deadline);
   if (!tag || tag->status != 201) throw std::runtime_error("tag for registry failed");
-  docker::Request push{.method = "POST",
-                       .path = "/images/" + repo + "/push?tag=1.0",
-                       .operation = "push_image"};
+  docker::Request push{
+      .method = "POST", .path = "/images/" + repo + "/push?tag=1.0", .operation = "push_image"};
   push.headers.emplace_back("X-Registry-Auth", registryAuth());
-  Status st = docker_->stream(push, deadline, 60s, [](const nlohmann::json& m) -> Status {
-    if (m.contains("error")) return {Code::kUnknown, m["error"].dump()};
-    return Status::ok();
-  });
-  if (!st) throw std::runtime_error("push to test registry: " + st.message());
-  for (const std::string& name : {repo + ":1.0", std::string(kRegistrySource) + ":1.0"}) {
+  auto pushTag = [&](const std::string& tagName) {
+    docker::Request req = push;
+    req.path = "/images/" + repo + "/push?tag=" + tagName;
+    Status st = docker_->stream(req, deadline, 60s, [](const nlohmann::json& m) -> Status {
+      if (m.contains("error")) return {Code::kUnknown, m["error"].dump()};
+      return Status::ok();
+    });
+    if (!st) throw std::runtime_error("push to test registry: " + st.message());
+  };
+  pushTag("1.0");
+  auto latest = docker_->call({.method = "POST",
+                               .path = "/images/" + repo + ":1.0/tag?repo=" + repo + "&tag=latest",
+                               .operation = "tag_image"},
+                              deadline);
+  if (!latest || latest->status != 201) throw std::runtime_error("tag latest for registry failed");
+  pushTag("latest");
+  for (const std::string& name :
+       {repo + ":1.0", repo + ":latest", std::string(kRegistrySource) + ":1.0"}) {
     auto removed = docker_->removeImage(name, false, deadline);
     if (!removed) throw std::runtime_error("untag registry image: " + removed.status().message());
   }
@@ -246,11 +261,10 @@ std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraAr
   auto shim = std::make_unique<Shim>();
   shim->socket = dir_ + "/" + name + ".sock";
   shim->log = dir_ + "/" + name + ".log";
-  std::vector<std::string> argv = {DOCKERSHIM_BINARY,
-                                   "--container-runtime-endpoint=unix://" + shim->socket,
-                                   "--docker-endpoint=unix://" + dockerSocket_,
-                                   "--root-directory=" + dir_ + "/" + name + "-root",
-                                   "--log-level=debug"};
+  std::vector<std::string> argv = {
+      DOCKERSHIM_BINARY, "--container-runtime-endpoint=unix://" + shim->socket,
+      "--docker-endpoint=unix://" + dockerSocket_,
+      "--root-directory=" + dir_ + "/" + name + "-root", "--log-level=debug"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   shim->process = Process::spawn(argv, shim->log);
   if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));

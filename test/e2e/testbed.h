@@ -1,10 +1,10 @@
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "docker/docker_client_impl.h"
 #include "e2e/process.h"
@@ -45,7 +45,9 @@ class TestBed {
   const std::string& registry() const { return registry_; }  // "127.0.0.1:port"
   static constexpr const char* kRegistryUser = "dsuser";
   static constexpr const char* kRegistryPassword = "ds-secret-pw";
+  // Tags 1.0 and latest of one image; not present locally until a test pulls it.
   std::string registryImage() const { return registry_ + "/test/busybox:1.0"; }
+  std::string registryRepo() const { return registry_ + "/test/busybox"; }
 
   // Another dockershim with extra flags, on its own socket (caller owns it).
   std::unique_ptr<Shim> startShim(const std::vector<std::string>& extraArgs,

@@ -1,8 +1,7 @@
 // The Docker client and the CRI core against a fake Docker: hangs, framing and errors that a
 // real daemon does not produce on demand.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
 #include "cri/cri_service.h"
@@ -17,8 +16,8 @@ using namespace std::chrono_literals;
 namespace {
 
 FakeReply versionReply(const std::string& api = "1.41") {
-  return jsonReply(200, R"({"Version":"20.10.99","ApiVersion":")" + api +
-                            R"(","MinAPIVersion":"1.12"})");
+  return jsonReply(
+      200, R"({"Version":"20.10.99","ApiVersion":")" + api + R"(","MinAPIVersion":"1.12"})");
 }
 
 }  // namespace
@@ -51,8 +50,7 @@ TEST_CASE("a Docker that never answers cannot outlast the call's deadline", "[in
   CHECK(took < 3s);
 }
 
-TEST_CASE("version negotiation picks the lower version and refuses old daemons",
-          "[integration]") {
+TEST_CASE("version negotiation picks the lower version and refuses old daemons", "[integration]") {
   std::string api = "1.45";
   std::vector<std::string> targets;
   std::mutex mu;
@@ -140,9 +138,12 @@ TEST_CASE("pull progress streams: errors inside a 200 and malformed messages", "
   FakeDocker fake([&](const FakeRequest& r) {
     if (r.target == "/version") return versionReply();
     if (mode == "auth") {
-      return chunkedReply(200, {R"({"status":"Pulling from x"})" "\r\n",
-                                R"({"errorDetail":{"message":"unauthorized: authentication required"},)",
-                                R"("error":"unauthorized: authentication required"})" "\r\n"});
+      return chunkedReply(200,
+                          {R"({"status":"Pulling from x"})"
+                           "\r\n",
+                           R"({"errorDetail":{"message":"unauthorized: authentication required"},)",
+                           R"("error":"unauthorized: authentication required"})"
+                           "\r\n"});
     }
     if (mode == "garbage") return chunkedReply(200, {R"({"status":"ok"})", "}}}{{{"});
     if (mode == "stall") {
@@ -153,7 +154,11 @@ TEST_CASE("pull progress streams: errors inside a 200 and malformed messages", "
     return chunkedReply(200, {R"({"status":"Pulling"})", R"({"status":"Downloaded newer image"})"});
   });
   docker::DockerClientImpl client(fake.socketPath());
-  auto pull = [&] { return client.pullImage("docker.io/library/x", "1", "", 1s, docker::deadlineIn(10s)); };
+  bool cancel = false;
+  auto pull = [&] {
+    return client.pullImage("docker.io/library/x", "1", "", 1s, docker::deadlineIn(10s),
+                            [&] { return cancel; });
+  };
   mode = "ok";
   CHECK(pull().isOk());
   mode = "auth";
@@ -168,8 +173,12 @@ TEST_CASE("pull progress streams: errors inside a 200 and malformed messages", "
   CHECK(st.message().find("no progress") != std::string::npos);
   CHECK(std::chrono::steady_clock::now() - start < 5s);
   // An empty tag would make Docker pull every tag: refused before any request.
-  CHECK(client.pullImage("docker.io/library/x", "", "", 1s, docker::deadlineIn(1s)).code() ==
+  CHECK(client.pullImage("docker.io/library/x", "", "", 1s, docker::deadlineIn(1s), {}).code() ==
         Code::kInvalidArgument);
+  // A client that went away cancels the pull at the next progress message.
+  mode = "ok";
+  cancel = true;
+  CHECK(pull().code() == Code::kCancelled);
 }
 
 TEST_CASE("the pool keeps connections alive and survives Docker closing idle ones",
@@ -209,26 +218,26 @@ TEST_CASE("the pool keeps connections alive and survives Docker closing idle one
   CHECK(infoCount == 20 + 1 + 16 * 25);
 }
 
-TEST_CASE("an upgraded connection carries Docker's multiplexed stream both ways",
-          "[integration]") {
+TEST_CASE("an upgraded connection carries Docker's multiplexed stream both ways", "[integration]") {
   FakeDocker fake([](const FakeRequest& r) {
     if (r.target == "/version") return versionReply();
     FakeReply reply;
     if (r.headers.count("upgrade") == 0) return jsonReply(400, R"({"message":"no upgrade"})");
     // The header and the first frame arrive in one write: the client must keep those bytes.
-    reply.pieces = {"HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
-                    "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" +
-                        docker::encodeFrame(docker::StreamType::kStdout, "hello "),
-                    docker::encodeFrame(docker::StreamType::kStderr, "oops") +
-                        docker::encodeFrame(docker::StreamType::kStdout, "world")};
+    reply.pieces = {
+        "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\n"
+        "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n" +
+            docker::encodeFrame(docker::StreamType::kStdout, "hello "),
+        docker::encodeFrame(docker::StreamType::kStderr, "oops") +
+            docker::encodeFrame(docker::StreamType::kStdout, "world")};
     reply.close = true;
     return reply;
   });
   docker::DockerClientImpl client(fake.socketPath());
   REQUIRE(client.negotiate(docker::deadlineIn(5s)));
-  auto stream = client.upgrade({.method = "POST", .path = "/exec/x/start", .body = "{}",
-                                .operation = "start_exec"},
-                               docker::deadlineIn(5s));
+  auto stream = client.upgrade(
+      {.method = "POST", .path = "/exec/x/start", .body = "{}", .operation = "start_exec"},
+      docker::deadlineIn(5s));
   REQUIRE(stream);
   docker::StreamDemuxer demux;
   std::string out, err;
@@ -250,8 +259,9 @@ TEST_CASE("an upgraded connection carries Docker's multiplexed stream both ways"
   });
   docker::DockerClientImpl client2(refusing.socketPath());
   REQUIRE(client2.negotiate(docker::deadlineIn(5s)));
-  auto refused = client2.upgrade({.method = "POST", .path = "/exec/x/start", .operation = "start_exec"},
-                                 docker::deadlineIn(5s));
+  auto refused =
+      client2.upgrade({.method = "POST", .path = "/exec/x/start", .operation = "start_exec"},
+                      docker::deadlineIn(5s));
   REQUIRE_FALSE(refused);
   CHECK(refused.status().code() == Code::kNotFound);
 }

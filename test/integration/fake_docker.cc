@@ -17,13 +17,20 @@ namespace {
 
 std::string reason(int status) {
   switch (status) {
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    default: return "Status";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 204:
+      return "No Content";
+    case 404:
+      return "Not Found";
+    case 409:
+      return "Conflict";
+    default:
+      return "Status";
   }
 }
 
@@ -39,10 +46,10 @@ void writeAll(int fd, const std::string& data) {
 }  // namespace
 
 FakeReply jsonReply(int status, const std::string& body, bool keepAlive) {
-  std::string head = "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
-                     "\r\nContent-Type: application/json\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\n" +
-                     (keepAlive ? "" : "Connection: close\r\n") + "\r\n";
+  std::string head =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason(status) +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n";
   FakeReply r;
   r.pieces = {head + body};
   r.close = !keepAlive;

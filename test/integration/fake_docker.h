@@ -20,8 +20,8 @@ struct FakeRequest {
 // What the fake sends back: raw bytes, written piece by piece (each piece its own write).
 struct FakeReply {
   std::vector<std::string> pieces;
-  bool hang = false;       // send nothing, keep the connection open
-  bool close = false;      // close the connection after the reply
+  bool hang = false;   // send nothing, keep the connection open
+  bool close = false;  // close the connection after the reply
 };
 
 FakeReply jsonReply(int status, const std::string& body, bool keepAlive = true);
