@@ -96,12 +96,27 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return 2;
   }
   constexpr std::string_view kUnix = "unix://";
+  // compat: cri-dockerd's systemd unit runs it with `--container-runtime-endpoint fd://` and a
+  // socket unit; the listening socket then comes from systemd.
+  const bool activated = options.criEndpoint == "fd://";
   std::string criSocket = options.criEndpoint;
   if (criSocket.rfind(kUnix, 0) == 0) criSocket.erase(0, kUnix.size());
-  if (criSocket.empty() || criSocket.front() != '/') {
-    spdlog::error("--container-runtime-endpoint must be unix:///path, got \"{}\"",
+  if (!activated && (criSocket.empty() || criSocket.front() != '/')) {
+    spdlog::error("--container-runtime-endpoint must be unix:///path or fd://, got \"{}\"",
                   options.criEndpoint);
     return 2;
+  }
+  int activatedFd = -1;
+  if (activated) {
+    int n = sd_listen_fds(1);
+    if (n < 1) {
+      spdlog::error(
+          "--container-runtime-endpoint fd:// needs a socket from systemd (socket "
+          "activation), but none was passed");
+      return 2;
+    }
+    if (n > 1) spdlog::warn("systemd passed {} sockets; serving the first", n);
+    activatedFd = SD_LISTEN_FDS_START;
   }
 
   std::error_code ec;
@@ -110,7 +125,9 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     spdlog::error("create root directory \"{}\": {}", options.rootDirectory, ec.message());
     return 1;
   }
-  std::filesystem::create_directories(std::filesystem::path(criSocket).parent_path(), ec);
+  if (!activated) {
+    std::filesystem::create_directories(std::filesystem::path(criSocket).parent_path(), ec);
+  }
 
   auto docker = std::make_shared<docker::DockerClientImpl>(*dockerSocket);
   cri::Options criOptions{
@@ -122,7 +139,8 @@ int runDaemon(const DaemonOptions& options, const char* version) {
   };
   cri::CriService core(docker, criOptions);
   server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
-  if (Status st = server.start(criSocket); !st) {
+  Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);
+  if (Status st = started; !st) {
     spdlog::error("{}", st.message());
     return 1;
   }

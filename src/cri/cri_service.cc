@@ -1,5 +1,6 @@
 #include "cri/cri_service.h"
 
+#include "common/json_util.h"
 #include "translate/image_ref.h"
 
 namespace dockershim::cri {
@@ -9,6 +10,28 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }
+}
+
+Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) {
+  constexpr auto kTtl = std::chrono::seconds(30);
+  std::lock_guard<std::mutex> lock(factsMu_);
+  auto now = docker::Clock::now();
+  if (facts_ && now - factsAt_ < kTtl) return *facts_;
+  auto info = docker_->info(ctx.deadline);
+  if (!info) return info.status();
+  DockerFacts facts;
+  facts.cgroupDriver = common::jsonString(*info, "CgroupDriver", "cgroupfs");
+  facts.rootDir = common::jsonString(*info, "DockerRootDir");
+  facts.storageDriver = common::jsonString(*info, "Driver");
+  if (info->is_object()) {
+    auto runtimes = info->find("Runtimes");
+    if (runtimes != info->end() && runtimes->is_object()) {
+      for (const auto& [name, _] : runtimes->items()) facts.runtimes.push_back(name);
+    }
+  }
+  facts_ = facts;
+  factsAt_ = now;
+  return facts;
 }
 
 }  // namespace dockershim::cri

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,17 @@ class CriService {
   }
 
  private:
+  // What `docker info` says that CRI calls need. Consistency rule: these change only when
+  // dockerd restarts or reloads its configuration, so they are refetched at most every 30 s;
+  // liveness (Status's ping) is never cached. `docker info` costs dockerd several ms.
+  struct DockerFacts {
+    std::string cgroupDriver;
+    std::string rootDir;
+    std::string storageDriver;
+    std::vector<std::string> runtimes;
+  };
+  Result<DockerFacts> dockerFacts(const CallContext& ctx);
+
   struct FsUsageCache {
     std::mutex mu;
     docker::Clock::time_point at{};
@@ -105,6 +117,9 @@ class CriService {
   // The sandbox image in Docker's familiar "name:tag" form: reported pinned.
   std::vector<std::string> pinnedImages_;
   FsUsageCache fsUsage_;
+  std::mutex factsMu_;
+  docker::Clock::time_point factsAt_{};
+  std::optional<DockerFacts> facts_;
 };
 
 }  // namespace dockershim::cri

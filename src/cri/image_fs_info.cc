@@ -18,14 +18,14 @@ Status CriService::imageFsInfo(const v1::ImageFsInfoRequest&, v1::ImageFsInfoRes
   std::lock_guard<std::mutex> lock(fsUsage_.mu);
   auto now = docker::Clock::now();
   if (fsUsage_.mountpoint.empty() || now - fsUsage_.at > kFsUsageTtl) {
-    auto info = docker_->info(ctx.deadline);
-    if (!info) return info.status().withContext("image fs info");
-    std::string root = info->is_object() ? common::jsonString(*info, "DockerRootDir", "") : "";
+    auto facts = dockerFacts(ctx);
+    if (!facts) return facts.status().withContext("image fs info");
+    const std::string& root = facts->rootDir;
     if (root.empty()) return {Code::kInternal, "image fs info: docker reports no DockerRootDir"};
     // Image layers live in the storage driver's folder and the image metadata beside it.
     uint64_t bytes = 0, inodes = 0;
-    for (const std::string& dir :
-         {root + "/" + common::jsonString(*info, "Driver", "overlay2"), root + "/image"}) {
+    std::string driver = facts->storageDriver.empty() ? "overlay2" : facts->storageDriver;
+    for (const std::string& dir : {root + "/" + driver, root + "/image"}) {
       auto usage = common::diskUsage(dir);
       if (!usage) {
         if (usage.status().code() == Code::kNotFound) continue;

@@ -49,13 +49,8 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
   // kubelet refuses pods that ask for them instead of running them wrongly.
   resp->add_runtime_handlers()->mutable_features();
   if (ping.isOk()) {
-    if (auto info = docker_->info(ctx.deadline); info && info->is_object()) {
-      auto runtimes = info->find("Runtimes");
-      if (runtimes != info->end() && runtimes->is_object()) {
-        for (const auto& [name, _] : runtimes->items()) {
-          resp->add_runtime_handlers()->set_name(name);
-        }
-      }
+    if (auto facts = dockerFacts(ctx); facts) {
+      for (const auto& name : facts->runtimes) resp->add_runtime_handlers()->set_name(name);
     }
   }
 
@@ -80,12 +75,10 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
 
 Status CriService::runtimeConfig(const v1::RuntimeConfigRequest&, v1::RuntimeConfigResponse* resp,
                                  const CallContext& ctx) {
-  auto info = docker_->info(ctx.deadline);
-  if (!info) return info.status().withContext("docker info");
-  std::string driver =
-      info->is_object() ? common::jsonString(*info, "CgroupDriver", "cgroupfs") : "cgroupfs";
-  resp->mutable_linux()->set_cgroup_driver(driver == "systemd" ? v1::CgroupDriver::SYSTEMD
-                                                               : v1::CgroupDriver::CGROUPFS);
+  auto facts = dockerFacts(ctx);
+  if (!facts) return facts.status().withContext("docker info");
+  resp->mutable_linux()->set_cgroup_driver(
+      facts->cgroupDriver == "systemd" ? v1::CgroupDriver::SYSTEMD : v1::CgroupDriver::CGROUPFS);
   return Status::ok();
 }
 

@@ -1,6 +1,9 @@
 #include "server/cri_server.h"
 
+#include <fcntl.h>
 #include <grpcpp/server_builder.h>
+#include <grpcpp/server_posix.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -78,12 +81,63 @@ Status CriServer::start(const std::string& socketPath) {
   return Status::ok();
 }
 
+Status CriServer::startOnListener(int listenFd) {
+  listenFd_ = listenFd;
+  if (::pipe2(stopPipe_, O_CLOEXEC) != 0) {
+    return {Code::kInternal, std::string("pipe: ") + std::strerror(errno)};
+  }
+  grpc::ServerBuilder builder;
+  builder.RegisterService(&runtimeV1_);
+  builder.RegisterService(&imageV1_);
+  builder.RegisterService(&runtimeV1alpha2_);
+  builder.RegisterService(&imageV1alpha2_);
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  builder.SetMaxSendMessageSize(16 << 20);
+  server_ = builder.BuildAndStart();
+  if (!server_) return {Code::kUnavailable, "cannot start the gRPC server"};
+  acceptThread_ = std::thread([this] { acceptLoop(); });
+  spdlog::info("serving CRI (runtime.v1, runtime.v1alpha2) on the socket systemd passed (fd {})",
+               listenFd);
+  return Status::ok();
+}
+
+void CriServer::acceptLoop() {
+  // gRPC serves an already connected descriptor; accepting is ours.
+  for (;;) {
+    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {stopPipe_[0], POLLIN, 0}};
+    int rc = ::poll(fds, 2, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0 || (fds[1].revents & POLLIN)) return;
+    if (fds[0].revents & (POLLERR | POLLNVAL)) {
+      spdlog::error("activated CRI socket failed; no longer accepting");
+      return;
+    }
+    int conn = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (conn < 0) {
+      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+        spdlog::warn("accept on the activated CRI socket: {}", std::strerror(errno));
+        ::poll(nullptr, 0, 100);  // e.g. EMFILE: do not spin
+      }
+      continue;
+    }
+    grpc::AddInsecureChannelFromFd(server_.get(), conn);
+  }
+}
+
 void CriServer::shutdown(std::chrono::milliseconds grace) {
+  if (acceptThread_.joinable()) {
+    char b = 1;
+    (void)!::write(stopPipe_[1], &b, 1);
+    acceptThread_.join();
+    ::close(stopPipe_[0]);
+    ::close(stopPipe_[1]);
+    ::close(listenFd_);
+  }
   if (!server_) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
   server_.reset();
-  ::unlink(socketPath_.c_str());
+  if (!socketPath_.empty()) ::unlink(socketPath_.c_str());
 }
 
 }  // namespace dockershim::server

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "cri/cri_service.h"
 #include "server/call.h"
@@ -21,6 +22,9 @@ class CriServer {
   // Replaces a stale socket file (refuses one that a live server answers on), listens, and
   // leaves the socket at mode 0660.
   Status start(const std::string& socketPath);
+  // Serves connections accepted on an already listening socket (systemd socket activation,
+  // `--container-runtime-endpoint fd://`). Takes ownership of `listenFd`.
+  Status startOnListener(int listenFd);
   // Stops accepting calls; in-flight calls get until `grace` to finish, then are cancelled.
   void shutdown(std::chrono::milliseconds grace);
 
@@ -29,8 +33,13 @@ class CriServer {
   ImageServiceV1 imageV1_;
   RuntimeServiceV1alpha2 runtimeV1alpha2_;
   ImageServiceV1alpha2 imageV1alpha2_;
+  void acceptLoop();
+
   std::unique_ptr<grpc::Server> server_;
   std::string socketPath_;
+  int listenFd_ = -1;
+  int stopPipe_[2] = {-1, -1};
+  std::thread acceptThread_;
 };
 
 }  // namespace dockershim::server

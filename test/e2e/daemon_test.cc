@@ -184,3 +184,36 @@ TEST_CASE("--runtime-request-timeout bounds a call when Docker hangs", "[daemon]
   int status = shim->process.stop(15s);
   CHECK(WIFEXITED(status));
 }
+
+TEST_CASE("--container-runtime-endpoint fd:// serves the socket systemd passes", "[daemon]") {
+  auto& bed = TestBed::get();
+  std::string sock = bed.dir() + "/activated.sock";
+  // systemd-socket-activate listens like a .socket unit and starts the daemon on the first
+  // connection with the listening socket as fd 3 (LISTEN_FDS=1).
+  auto proc = Process::spawn(
+      {"systemd-socket-activate", "-l", sock, DOCKERSHIM_BINARY,
+       "--container-runtime-endpoint=fd://", "--docker-endpoint=unix://" + bed.dockerSocket(),
+       "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug"},
+      bed.dir() + "/activated.log");
+  waitForSocket(sock, proc, 30s);
+  for (int i = 0; i < 3; ++i) {  // new connections each time: the accept loop keeps serving
+    auto channel = grpc::CreateChannel("unix:" + sock, grpc::InsecureChannelCredentials());
+    auto rt = v1::RuntimeService::NewStub(channel);
+    v1::VersionResponse v;
+    Ctx ctx(30s);
+    auto s = rt->Version(&ctx, v1::VersionRequest(), &v);
+    INFO(describe(s) << "\n" << tailFile(bed.dir() + "/activated.log", 20));
+    REQUIRE(s.ok());
+    CHECK(v.runtime_name() == "docker");
+  }
+  REQUIRE(::kill(proc.pid(), SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(proc.waitExit(10s, status));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+
+  // Without a socket from systemd, fd:// is a clear start-up error.
+  std::string out;
+  CHECK(runShimOnce({"--container-runtime-endpoint=fd://"}, &out) == 2);
+  CHECK(out.find("socket activation") != std::string::npos);
+}
