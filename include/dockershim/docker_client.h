@@ -100,6 +100,27 @@ class DockerClient {
   virtual Status importImage(std::string tar, const std::string& repo, const std::string& tag,
                              const std::vector<std::string>& changes, Deadline deadline) = 0;
 
+  // Containers. Stop/remove of a container already stopped/gone: stop answers OK for 304,
+  // NOT_FOUND is left to the caller (CRI makes those idempotent, Docker does not).
+  // POST /containers/create?name=…; ALREADY_EXISTS on a name conflict. Returns the new ID.
+  virtual Result<std::string> createContainer(const std::string& name, const nlohmann::json& body,
+                                              Deadline deadline) = 0;
+  virtual Status startContainer(const std::string& id, Deadline deadline) = 0;
+  virtual Status stopContainer(const std::string& id, int64_t timeoutSeconds,
+                               Deadline deadline) = 0;
+  virtual Status removeContainer(const std::string& id, bool force, Deadline deadline) = 0;
+  virtual Result<nlohmann::json> inspectContainer(const std::string& id, Deadline deadline) = 0;
+  // GET /containers/json?all=1&filters=…
+  virtual Result<nlohmann::json> listContainers(const nlohmann::json& filters,
+                                                Deadline deadline) = 0;
+  // POST /containers/{id}/exec; returns the exec ID.
+  virtual Result<std::string> createExec(const std::string& containerId, const nlohmann::json& body,
+                                         Deadline deadline) = 0;
+  // POST /exec/{id}/start on an upgraded connection (the process's multiplexed stdio).
+  virtual Result<std::unique_ptr<HijackedStream>> startExec(const std::string& execId, bool tty,
+                                                            Deadline deadline) = 0;
+  virtual Result<nlohmann::json> inspectExec(const std::string& execId, Deadline deadline) = 0;
+
   // Any other call: the response whatever its HTTP status (callers map it with docker/errors).
   virtual Result<Response> call(const Request& request, Deadline deadline) = 0;
   // A JSON message stream (events, progress). `onMessage` returning a non-OK status stops it and

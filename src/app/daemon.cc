@@ -137,6 +137,12 @@ int runDaemon(const DaemonOptions& options, const char* version) {
       .rootDirectory = options.rootDirectory,
       .version = version,
   };
+  if (options.podInfraImage == kDefaultPauseImage) {
+    criOptions.ensureDefaultSandboxImage =
+        [docker, image = options.podInfraImage](docker::Deadline deadline) {
+          return ensurePauseImage(*docker, image, deadline);
+        };
+  }
   cri::CriService core(docker, criOptions);
   server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
   Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);

@@ -1,12 +1,16 @@
 #include "cri/cri_service.h"
 
+#include "common/capabilities.h"
 #include "common/json_util.h"
 #include "translate/image_ref.h"
 
 namespace dockershim::cri {
 
 CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options options)
-    : docker_(std::move(docker)), options_(std::move(options)) {
+    : docker_(std::move(docker)),
+      options_(std::move(options)),
+      checkpoints_(std::make_unique<store::CheckpointStore>(options_.rootDirectory)),
+      hostCapabilities_(common::boundingCapabilities()) {
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }

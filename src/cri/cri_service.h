@@ -4,12 +4,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
+#include "store/checkpoint.h"
 #include "translate/cri_api.h"
 
 namespace dockershim::cri {
@@ -32,6 +34,9 @@ struct Options {
   std::string dockerEndpoint;
   std::string rootDirectory;
   std::string version;  // dockershim's own version
+  // Creates the default sandbox image when missing (app/ owns the embedded pause program);
+  // unset: a missing sandbox image is pulled.
+  std::function<Status(docker::Deadline)> ensureDefaultSandboxImage;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -93,6 +98,14 @@ class CriService {
   }
 
  private:
+  // The sandbox image, created (default name) or pulled when missing.
+  Status ensureSandboxImage(const CallContext& ctx);
+  // The Docker runtime for a CRI runtime handler; INVALID_ARGUMENT when Docker has none such.
+  Result<std::string> dockerRuntimeFor(const std::string& handler, const CallContext& ctx);
+  // The sandbox's inspect, NOT_FOUND when Docker has no such pause container.
+  Result<nlohmann::json> inspectSandbox(const std::string& id, const CallContext& ctx);
+  bool canLowerOomScore();
+
   // What `docker info` says that CRI calls need. Consistency rule: these change only when
   // dockerd restarts or reloads its configuration, so they are refetched at most every 30 s;
   // liveness (Status's ping) is never cached. `docker info` costs dockerd several ms.
@@ -116,6 +129,9 @@ class CriService {
   Options options_;
   // The sandbox image in Docker's familiar "name:tag" form: reported pinned.
   std::vector<std::string> pinnedImages_;
+  std::unique_ptr<store::CheckpointStore> checkpoints_;
+  uint64_t hostCapabilities_;
+  std::once_flag oomWarning_;
   FsUsageCache fsUsage_;
   std::mutex factsMu_;
   docker::Clock::time_point factsAt_{};

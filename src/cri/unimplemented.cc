@@ -9,20 +9,9 @@ namespace dockershim::cri {
     return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
-DOCKERSHIM_UNIMPLEMENTED(RunPodSandbox, runPodSandbox)
-DOCKERSHIM_UNIMPLEMENTED(StopPodSandbox, stopPodSandbox)
-DOCKERSHIM_UNIMPLEMENTED(RemovePodSandbox, removePodSandbox)
-DOCKERSHIM_UNIMPLEMENTED(PodSandboxStatus, podSandboxStatus)
-DOCKERSHIM_UNIMPLEMENTED(ListPodSandbox, listPodSandbox)
-DOCKERSHIM_UNIMPLEMENTED(CreateContainer, createContainer)
-DOCKERSHIM_UNIMPLEMENTED(StartContainer, startContainer)
-DOCKERSHIM_UNIMPLEMENTED(StopContainer, stopContainer)
-DOCKERSHIM_UNIMPLEMENTED(RemoveContainer, removeContainer)
-DOCKERSHIM_UNIMPLEMENTED(ListContainers, listContainers)
-DOCKERSHIM_UNIMPLEMENTED(ContainerStatus, containerStatus)
 DOCKERSHIM_UNIMPLEMENTED(UpdateContainerResources, updateContainerResources)
 DOCKERSHIM_UNIMPLEMENTED(ReopenContainerLog, reopenContainerLog)
-DOCKERSHIM_UNIMPLEMENTED(ExecSync, execSync)
+
 DOCKERSHIM_UNIMPLEMENTED(Exec, exec)
 DOCKERSHIM_UNIMPLEMENTED(Attach, attach)
 DOCKERSHIM_UNIMPLEMENTED(PortForward, portForward)

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/json_util.h"
 #include "docker/api_version.h"
 #include "docker/errors.h"
@@ -241,6 +243,106 @@ Status DockerClientImpl::importImage(std::string tar, const std::string& repo,
     }
   }
   return Status::ok();
+}
+
+Result<std::string> DockerClientImpl::createContainer(const std::string& name, const json& body,
+                                                      Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  auto created = callJson({.method = "POST",
+                           .path = "/containers/create" + buildQuery({{"name", name}}),
+                           .body = body.dump(),
+                           .operation = "create_container",
+                           .verb = Verb::kCreate},
+                          deadline);
+  if (!created) return created.status();
+  std::string id = common::jsonString(*created, "Id");
+  if (id.empty()) return Status(Code::kInternal, "create container: docker returned no Id");
+  return id;
+}
+
+Status DockerClientImpl::startContainer(const std::string& id, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  auto r = callJson({.method = "POST",
+                     .path = "/containers/" + id + "/start",
+                     .operation = "start_container",
+                     .verb = Verb::kModify},
+                    deadline);
+  return r ? Status::ok() : r.status();
+}
+
+Status DockerClientImpl::stopContainer(const std::string& id, int64_t timeoutSeconds,
+                                       Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  // Docker API: 304 means already stopped (statusFromHttp treats it as OK).
+  auto r =
+      callJson({.method = "POST",
+                .path = "/containers/" + id + "/stop" +
+                        buildQuery({{"t", std::to_string(std::max<int64_t>(0, timeoutSeconds))}}),
+                .operation = "stop_container",
+                .verb = Verb::kModify},
+               deadline);
+  return r ? Status::ok() : r.status();
+}
+
+Status DockerClientImpl::removeContainer(const std::string& id, bool force, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  auto r = callJson(
+      {.method = "DELETE",
+       .path = "/containers/" + id + buildQuery({{"force", force ? "1" : "0"}, {"v", "1"}}),
+       .operation = "remove_container",
+       .verb = Verb::kRemove},
+      deadline);
+  return r ? Status::ok() : r.status();
+}
+
+Result<json> DockerClientImpl::inspectContainer(const std::string& id, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  return callJson(
+      {.method = "GET", .path = "/containers/" + id + "/json", .operation = "inspect_container"},
+      deadline);
+}
+
+Result<json> DockerClientImpl::listContainers(const json& filters, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  std::vector<std::pair<std::string, std::string>> q{{"all", "1"}};
+  if (filters.is_object() && !filters.empty()) q.emplace_back("filters", filters.dump());
+  return callJson(
+      {.method = "GET", .path = "/containers/json" + buildQuery(q), .operation = "list_containers"},
+      deadline);
+}
+
+Result<std::string> DockerClientImpl::createExec(const std::string& containerId, const json& body,
+                                                 Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  auto created = callJson({.method = "POST",
+                           .path = "/containers/" + containerId + "/exec",
+                           .body = body.dump(),
+                           .operation = "create_exec",
+                           .verb = Verb::kModify},
+                          deadline);
+  if (!created) return created.status();
+  std::string id = common::jsonString(*created, "Id");
+  if (id.empty()) return Status(Code::kInternal, "create exec: docker returned no Id");
+  return id;
+}
+
+Result<std::unique_ptr<HijackedStream>> DockerClientImpl::startExec(const std::string& execId,
+                                                                    bool tty, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  json body = {{"Detach", false}, {"Tty", tty}};
+  return upgrade({.method = "POST",
+                  .path = "/exec/" + execId + "/start",
+                  .body = body.dump(),
+                  .operation = "start_exec",
+                  .verb = Verb::kModify},
+                 deadline);
+}
+
+Result<json> DockerClientImpl::inspectExec(const std::string& execId, Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  return callJson(
+      {.method = "GET", .path = "/exec/" + execId + "/json", .operation = "inspect_exec"},
+      deadline);
 }
 
 Status DockerClientImpl::stream(const Request& request, Deadline deadline,

@@ -32,6 +32,18 @@ class DockerClientImpl : public DockerClient {
                                      Deadline deadline) override;
   Status importImage(std::string tar, const std::string& repo, const std::string& tag,
                      const std::vector<std::string>& changes, Deadline deadline) override;
+  Result<std::string> createContainer(const std::string& name, const nlohmann::json& body,
+                                      Deadline deadline) override;
+  Status startContainer(const std::string& id, Deadline deadline) override;
+  Status stopContainer(const std::string& id, int64_t timeoutSeconds, Deadline deadline) override;
+  Status removeContainer(const std::string& id, bool force, Deadline deadline) override;
+  Result<nlohmann::json> inspectContainer(const std::string& id, Deadline deadline) override;
+  Result<nlohmann::json> listContainers(const nlohmann::json& filters, Deadline deadline) override;
+  Result<std::string> createExec(const std::string& containerId, const nlohmann::json& body,
+                                 Deadline deadline) override;
+  Result<std::unique_ptr<HijackedStream>> startExec(const std::string& execId, bool tty,
+                                                    Deadline deadline) override;
+  Result<nlohmann::json> inspectExec(const std::string& execId, Deadline deadline) override;
   Result<Response> call(const Request& request, Deadline deadline) override;
   Status stream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
                 const std::function<Status(const nlohmann::json&)>& onMessage) override;

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <exception>
+#include <string>
 #include <string_view>
 
 #include "cri/cri_service.h"
@@ -27,7 +29,15 @@ grpc::Status runRpc(std::string_view rpc, grpc::ServerContext* ctx, const CallSe
                     Fn&& fn) {
   auto start = std::chrono::steady_clock::now();
   bool longRunning = rpc == "PullImage";
-  Status st = fn(callContext(ctx, settings, longRunning));
+  Status st;
+  // Last line of defence: no exception may reach gRPC's threads.
+  try {
+    st = fn(callContext(ctx, settings, longRunning));
+  } catch (const std::exception& e) {
+    st = Status(Code::kInternal, std::string("unexpected error: ") + e.what());
+  } catch (...) {
+    st = Status(Code::kInternal, "unexpected error");
+  }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
   if (st.isOk()) {
     spdlog::debug("rpc {} ok ({:.1f} ms)", rpc, ms.count());

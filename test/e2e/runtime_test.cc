@@ -90,16 +90,16 @@ TEST_CASE("RPCs of later issues answer UNIMPLEMENTED, the code kubelet falls bac
           "[runtime]") {
   auto& shim = TestBed::get().shim();
   {
-    v1::RunPodSandboxResponse resp;
+    v1::ExecResponse resp;
     Ctx ctx;
-    CHECK(shim.runtime->RunPodSandbox(&ctx, v1::RunPodSandboxRequest(), &resp).error_code() ==
+    CHECK(shim.runtime->Exec(&ctx, v1::ExecRequest(), &resp).error_code() ==
           grpc::StatusCode::UNIMPLEMENTED);
   }
   {
-    v1::ListContainersResponse resp;
+    v1::ListContainerStatsResponse resp;
     Ctx ctx;
-    CHECK(shim.runtime->ListContainers(&ctx, v1::ListContainersRequest(), &resp).error_code() ==
-          grpc::StatusCode::UNIMPLEMENTED);
+    CHECK(shim.runtime->ListContainerStats(&ctx, v1::ListContainerStatsRequest(), &resp)
+              .error_code() == grpc::StatusCode::UNIMPLEMENTED);
   }
   {
     v1::ListPodSandboxStatsResponse resp;
@@ -115,11 +115,18 @@ TEST_CASE("RPCs of later issues answer UNIMPLEMENTED, the code kubelet falls bac
     CHECK(reader->Finish().error_code() == grpc::StatusCode::UNIMPLEMENTED);
   }
   {
+    runtime::v1alpha2::PortForwardResponse resp;
+    Ctx ctx;
+    CHECK(shim.runtimeV1alpha2->PortForward(&ctx, runtime::v1alpha2::PortForwardRequest(), &resp)
+              .error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  }
+  {
+    // v1alpha2 clients get the same lifecycle RPCs through the adapter.
     runtime::v1alpha2::ListContainersResponse resp;
     Ctx ctx;
     CHECK(shim.runtimeV1alpha2
               ->ListContainers(&ctx, runtime::v1alpha2::ListContainersRequest(), &resp)
-              .error_code() == grpc::StatusCode::UNIMPLEMENTED);
+              .ok());
   }
 }
 

@@ -1,0 +1,134 @@
+// CreateContainer.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "translate/container_config.h"
+#include "translate/image_ref.h"
+#include "translate/naming.h"
+#include "translate/sandbox_config.h"
+
+namespace dockershim::cri {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::string> readProfile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status(Code::kInvalidArgument, "cannot read seccomp profile " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Host paths of bind mounts: kubelet owns them and they are used as given, but a missing one
+// is created as a directory (Docker's Binds do the same, its Mounts API does not), and a
+// symlink is resolved so the container sees what the link points to.
+Status prepareMounts(v1::ContainerConfig& config) {
+  for (auto& m : *config.mutable_mounts()) {
+    if (m.host_path().empty()) continue;
+    std::error_code ec;
+    auto st = fs::symlink_status(m.host_path(), ec);
+    if (ec || !fs::exists(st)) {
+      fs::create_directories(m.host_path(), ec);
+      if (ec) {
+        return {Code::kInvalidArgument,
+                "mount host path " + m.host_path() + " cannot be created: " + ec.message()};
+      }
+      continue;
+    }
+    if (fs::is_symlink(st)) {
+      auto target = fs::canonical(m.host_path(), ec);
+      if (ec) {
+        return {Code::kInvalidArgument,
+                "mount host path " + m.host_path() + " is a broken symlink: " + ec.message()};
+      }
+      m.set_host_path(target.string());
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status CriService::createContainer(const v1::CreateContainerRequest& req,
+                                   v1::CreateContainerResponse* resp, const CallContext& ctx) {
+  const std::string& sandboxId = req.pod_sandbox_id();
+  v1::ContainerConfig config = req.config();
+  if (config.metadata().name().empty()) {
+    return {Code::kInvalidArgument, "create container: metadata.name is required"};
+  }
+  if (config.image().image().empty()) {
+    return {Code::kInvalidArgument, "create container: image is required"};
+  }
+  // The sandbox must exist and run: a container cannot join the namespaces of a dead pause.
+  auto sandbox = inspectSandbox(sandboxId, ctx);
+  if (!sandbox) {
+    return sandbox.status().withContext("create container in sandbox \"" + sandboxId + "\"");
+  }
+  std::string fullSandboxId = common::jsonString(*sandbox, "Id", sandboxId);
+  if (!common::jsonBool(common::jsonMember(*sandbox, "State"), "Running")) {
+    return {Code::kFailedPrecondition,
+            "create container: sandbox \"" + sandboxId + "\" is not running"};
+  }
+
+  // The image must be present (kubelet pulls first); its ID is what runs.
+  std::string imageName = config.image().image();
+  if (!translate::isImageId(imageName)) {
+    if (auto ref = translate::parseImageRef(imageName); ref) {
+      imageName = ref->digest.empty() ? ref->string() : ref->repository() + "@" + ref->digest;
+    }
+  }
+  auto image = docker_->inspectImage(imageName, ctx.deadline);
+  if (!image) {
+    return image.status().withContext("create container: image \"" + config.image().image() + "\"");
+  }
+
+  auto facts = dockerFacts(ctx);
+  if (!facts) return facts.status().withContext("create container");
+  auto cgroupParent = translate::dockerCgroupParent(req.sandbox_config().linux().cgroup_parent(),
+                                                    facts->cgroupDriver);
+  if (!cgroupParent) return cgroupParent.status().withContext("create container");
+  std::string logPath;
+  if (!req.sandbox_config().log_directory().empty() && !config.log_path().empty()) {
+    logPath = (fs::path(req.sandbox_config().log_directory()) / config.log_path()).string();
+  }
+  translate::ContainerCreateContext createCtx{
+      .sandboxId = fullSandboxId,
+      // As given: Docker resolves it to the image just checked, and ContainerStatus.image then
+      // shows what kubelet asked for.
+      .image = config.image().image(),
+      .logPath = logPath,
+      .cgroupParent = *cgroupParent,
+      .apiVersion = docker_->versionInfo().negotiated,
+      .hostCapabilities = hostCapabilities_,
+      .apparmorEnabled = fs::exists("/sys/kernel/security/apparmor"),
+      .readFile = readProfile,
+  };
+  // Translate before touching anything: bad input leaves nothing behind (not even a created
+  // host directory); then again with the host paths prepared.
+  auto body = translate::makeContainerCreateBody(config, req.sandbox_config(), createCtx);
+  if (!body) return body.status().withContext("create container");
+  if (Status st = prepareMounts(config); !st) return st.withContext("create container");
+  body = translate::makeContainerCreateBody(config, req.sandbox_config(), createCtx);
+  if (!body) return body.status().withContext("create container");
+
+  std::string name =
+      translate::makeContainerName(req.sandbox_config().metadata(), config.metadata());
+  auto id = docker_->createContainer(name, *body, ctx.deadline);
+  if (!id && id.status().code() == Code::kAlreadyExists) {
+    id = docker_->createContainer(translate::randomizeName(name), *body, ctx.deadline);
+  }
+  if (!id) return id.status().withContext("create container \"" + name + "\"");
+  spdlog::info("created container \"{}\" ({}) in sandbox {}", name, *id, fullSandboxId);
+  resp->set_container_id(*id);
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,48 @@
+// StartContainer, StopContainer, RemoveContainer.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "cri/cri_service.h"
+
+namespace dockershim::cri {
+
+Status CriService::startContainer(const v1::StartContainerRequest& req, v1::StartContainerResponse*,
+                                  const CallContext& ctx) {
+  const std::string& id = req.container_id();
+  if (id.empty()) return {Code::kInvalidArgument, "start container: container id is empty"};
+  if (Status st = docker_->startContainer(id, ctx.deadline); !st) {
+    return st.withContext("start container \"" + id + "\"");
+  }
+  spdlog::info("started container {}", id);
+  return Status::ok();
+}
+
+Status CriService::stopContainer(const v1::StopContainerRequest& req, v1::StopContainerResponse*,
+                                 const CallContext& ctx) {
+  const std::string& id = req.container_id();
+  if (id.empty()) return {Code::kInvalidArgument, "stop container: container id is empty"};
+  // Docker waits `timeout` seconds before SIGKILL; the call must be allowed that long (kubelet
+  // sets its own deadline to the grace period plus its request timeout).
+  auto deadline =
+      std::max(ctx.deadline,
+               docker::deadlineIn(std::chrono::seconds(std::max<int64_t>(0, req.timeout()) + 30)));
+  Status st = docker_->stopContainer(id, req.timeout(), deadline);
+  // CRI: StopContainer must be idempotent; a container already gone is stopped.
+  if (!st && st.code() != Code::kNotFound) return st.withContext("stop container \"" + id + "\"");
+  spdlog::info("stopped container {}", id);
+  return Status::ok();
+}
+
+Status CriService::removeContainer(const v1::RemoveContainerRequest& req,
+                                   v1::RemoveContainerResponse*, const CallContext& ctx) {
+  const std::string& id = req.container_id();
+  if (id.empty()) return {Code::kInvalidArgument, "remove container: container id is empty"};
+  Status st = docker_->removeContainer(id, /*force=*/true, ctx.deadline);
+  // CRI: RemoveContainer must be idempotent.
+  if (!st && st.code() != Code::kNotFound) return st.withContext("remove container \"" + id + "\"");
+  spdlog::info("removed container {}", id);
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

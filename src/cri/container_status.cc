@@ -1,0 +1,57 @@
+// ContainerStatus and ListContainers.
+#include "translate/container_status.h"
+
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "translate/labels.h"
+
+namespace dockershim::cri {
+
+Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
+                                   v1::ContainerStatusResponse* resp, const CallContext& ctx) {
+  const std::string& id = req.container_id();
+  if (id.empty()) return {Code::kInvalidArgument, "container status: container id is empty"};
+  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  if (!inspect) return inspect.status().withContext("container status \"" + id + "\"");
+  const auto& config = common::jsonMember(*inspect, "Config");
+  if (common::jsonString(common::jsonMember(config, "Labels"), translate::kContainerTypeLabel) !=
+      translate::kContainerTypeContainer) {
+    return {Code::kNotFound, "container status: \"" + id + "\" is not a CRI container"};
+  }
+  // The image's digests make image_ref; an image removed since is not an error.
+  nlohmann::json image;
+  if (auto img = docker_->inspectImage(common::jsonString(*inspect, "Image"), ctx.deadline); img) {
+    image = std::move(*img);
+  }
+  if (Status st = translate::containerStatusFromInspect(*inspect, image, resp->mutable_status());
+      !st) {
+    return st.withContext("container status \"" + id + "\"");
+  }
+  if (req.verbose()) {
+    nlohmann::json info = {
+        {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},
+        {"sandboxID",
+         common::jsonString(common::jsonMember(config, "Labels"), translate::kSandboxIdLabel)},
+        {"hostConfig", common::jsonMember(*inspect, "HostConfig")},
+        {"config", config},
+    };
+    (*resp->mutable_info())["info"] = info.dump();
+  }
+  return Status::ok();
+}
+
+Status CriService::listContainers(const v1::ListContainersRequest& req,
+                                  v1::ListContainersResponse* resp, const CallContext& ctx) {
+  auto list = docker_->listContainers(translate::containerListFilters(req.filter()), ctx.deadline);
+  if (!list) return list.status().withContext("list containers");
+  if (!list->is_array()) return {Code::kInternal, "list containers: docker sent no array"};
+  for (const auto& summary : *list) {
+    v1::Container container;
+    if (!translate::containerFromSummary(summary, &container)) continue;
+    if (!translate::matches(req.filter(), container)) continue;
+    *resp->add_containers() = std::move(container);
+  }
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,115 @@
+// ExecSync: run a command in a container and return its output and exit code.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <thread>
+
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "docker/stream_demux.h"
+
+namespace dockershim::cri {
+
+namespace {
+
+// kubelet probes and `crictl exec -s` read the whole output into memory; a command that
+// prints without end must not take the daemon's memory with it.
+constexpr size_t kMaxExecOutput = 16u << 20;
+constexpr char kTruncated[] = "\n[dockershim: output truncated at 16 MiB]\n";
+
+void append(std::string& out, bool& truncated, const std::string& data) {
+  if (truncated) return;
+  if (out.size() + data.size() <= kMaxExecOutput) {
+    out += data;
+    return;
+  }
+  out.append(data, 0, kMaxExecOutput - out.size());
+  out += kTruncated;
+  truncated = true;
+}
+
+}  // namespace
+
+Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse* resp,
+                            const CallContext& ctx) {
+  const std::string& id = req.container_id();
+  if (id.empty()) return {Code::kInvalidArgument, "exec sync: container id is empty"};
+  if (req.cmd().empty()) return {Code::kInvalidArgument, "exec sync: cmd is empty"};
+  if (req.timeout() < 0) return {Code::kInvalidArgument, "exec sync: negative timeout"};
+
+  nlohmann::json body = {{"AttachStdin", false},
+                         {"AttachStdout", true},
+                         {"AttachStderr", true},
+                         {"Tty", false},
+                         {"Cmd", nlohmann::json::array()}};
+  for (const auto& arg : req.cmd()) body["Cmd"].push_back(arg);
+  auto execId = docker_->createExec(id, body, ctx.deadline);
+  if (!execId) return execId.status().withContext("exec sync in \"" + id + "\"");
+
+  // CRI: timeout 0 means none; the call's own deadline still bounds it.
+  auto commandDeadline = ctx.deadline;
+  if (req.timeout() > 0) {
+    commandDeadline =
+        std::min(commandDeadline, docker::deadlineIn(std::chrono::seconds(req.timeout())));
+  }
+  auto stream = docker_->startExec(*execId, /*tty=*/false, ctx.deadline);
+  if (!stream) return stream.status().withContext("exec sync in \"" + id + "\"");
+
+  docker::StreamDemuxer demux;
+  std::string out, err;
+  bool outTruncated = false, errTruncated = false;
+  std::vector<docker::Frame> frames;
+  std::array<char, 32 * 1024> buf{};
+  Status readStatus;
+  for (;;) {
+    auto n = (*stream)->read(buf.data(), buf.size(), commandDeadline);
+    if (!n) {
+      readStatus = n.status();
+      break;
+    }
+    if (*n == 0) break;  // the process closed its output: it has exited
+    frames.clear();
+    if (Status st = demux.feed(std::string_view(buf.data(), *n), frames); !st) {
+      readStatus = st;
+      break;
+    }
+    for (const auto& f : frames) {
+      if (f.stream == docker::StreamType::kStderr) {
+        append(err, errTruncated, f.data);
+      } else {
+        append(out, outTruncated, f.data);
+      }
+    }
+  }
+  (*stream)->close();
+
+  if (readStatus.code() == Code::kDeadlineExceeded) {
+    // The command outlived its timeout: it is killed, not left running unobserved.
+    auto info = docker_->inspectExec(*execId, docker::deadlineIn(std::chrono::seconds(5)));
+    int64_t pid = info ? common::jsonInt(*info, "Pid") : 0;
+    if (pid > 1 && common::jsonBool(*info, "Running")) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    return {Code::kDeadlineExceeded, "exec sync in \"" + id + "\": command timed out after " +
+                                         std::to_string(req.timeout()) + "s"};
+  }
+  if (!readStatus.isOk()) return readStatus.withContext("exec sync in \"" + id + "\"");
+  if (outTruncated || errTruncated) {
+    spdlog::warn("exec sync in \"{}\": output over 16 MiB truncated", id);
+  }
+
+  // The stream ends when the process exits; Docker records the code a moment later.
+  nlohmann::json info;
+  for (int i = 0; i < 100; ++i) {
+    auto inspected = docker_->inspectExec(*execId, ctx.deadline);
+    if (!inspected) return inspected.status().withContext("exec sync in \"" + id + "\"");
+    info = std::move(*inspected);
+    if (!common::jsonBool(info, "Running")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  resp->set_stdout(std::move(out));
+  resp->set_stderr(std::move(err));
+  resp->set_exit_code(static_cast<int32_t>(common::jsonInt(info, "ExitCode")));
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,66 @@
+// PodSandboxStatus and ListPodSandbox.
+#include <algorithm>
+#include <set>
+
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "translate/container_status.h"
+
+namespace dockershim::cri {
+
+Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
+                                    v1::PodSandboxStatusResponse* resp, const CallContext& ctx) {
+  const std::string& id = req.pod_sandbox_id();
+  auto inspect = inspectSandbox(id, ctx);
+  if (!inspect) return inspect.status().withContext("pod sandbox status \"" + id + "\"");
+  if (Status st = translate::sandboxStatusFromInspect(*inspect, resp->mutable_status()); !st) {
+    return st.withContext("pod sandbox status \"" + id + "\"");
+  }
+  // No pod IP until CNI networking lands (network mode none); host-network pods have none.
+  resp->mutable_status()->mutable_network();
+  resp->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+  if (req.verbose()) {
+    nlohmann::json info = {
+        {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},
+        {"image", options_.podInfraImage},
+        {"hostConfig", common::jsonMember(*inspect, "HostConfig")},
+    };
+    (*resp->mutable_info())["info"] = info.dump();
+  }
+  return Status::ok();
+}
+
+Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
+                                  v1::ListPodSandboxResponse* resp, const CallContext& ctx) {
+  auto list = docker_->listContainers(translate::sandboxListFilters(req.filter()), ctx.deadline);
+  if (!list) return list.status().withContext("list pod sandboxes");
+  if (!list->is_array()) return {Code::kInternal, "list pod sandboxes: docker sent no array"};
+  std::set<std::string> seen;
+  for (const auto& summary : *list) {
+    v1::PodSandbox sandbox;
+    // Containers that merely carry our labels but not our names are not ours to report.
+    if (!translate::sandboxFromSummary(summary, &sandbox)) continue;
+    seen.insert(sandbox.id());
+    if (!translate::matches(req.filter(), sandbox)) continue;
+    *resp->add_items() = std::move(sandbox);
+  }
+  // compat: a sandbox whose pause container is gone but whose checkpoint remains is listed
+  // NOTREADY, so kubelet calls StopPodSandbox and whatever the pod held gets released.
+  for (const auto& id : checkpoints_->list()) {
+    if (seen.count(id)) continue;
+    auto cp = checkpoints_->read(id);
+    if (!cp) continue;
+    v1::PodSandbox sandbox;
+    sandbox.set_id(id);
+    sandbox.mutable_metadata()->set_name(cp->name);
+    sandbox.mutable_metadata()->set_namespace_(cp->podNamespace);
+    sandbox.set_state(v1::SANDBOX_NOTREADY);
+    if (!translate::matches(req.filter(), sandbox)) continue;
+    *resp->add_items() = std::move(sandbox);
+  }
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

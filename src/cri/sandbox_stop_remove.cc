@@ -1,0 +1,95 @@
+// StopPodSandbox and RemovePodSandbox: both idempotent, both for sandboxes whose pause
+// container is already gone (kubelet retries; a node may have been cleaned by hand).
+#include <spdlog/spdlog.h>
+
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "translate/labels.h"
+
+namespace dockershim::cri {
+
+namespace {
+// compat: dockershim gave the pause container this long to stop; it exits on SIGTERM at once.
+constexpr int64_t kSandboxStopTimeoutSeconds = 10;
+
+nlohmann::json containersOfSandbox(const std::string& sandboxId) {
+  return {{"label",
+           {std::string(translate::kContainerTypeLabel) + "=" + translate::kContainerTypeContainer,
+            std::string(translate::kSandboxIdLabel) + "=" + sandboxId}}};
+}
+}  // namespace
+
+Result<nlohmann::json> CriService::inspectSandbox(const std::string& id, const CallContext& ctx) {
+  if (id.empty()) return Status(Code::kInvalidArgument, "pod sandbox id is empty");
+  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  if (!inspect) return inspect.status();
+  const auto& labels = common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels");
+  if (common::jsonString(labels, translate::kContainerTypeLabel) !=
+      translate::kContainerTypeSandbox) {
+    return Status(Code::kNotFound, "\"" + id + "\" is not a pod sandbox");
+  }
+  return inspect;
+}
+
+Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::StopPodSandboxResponse*,
+                                  const CallContext& ctx) {
+  const std::string& id = req.pod_sandbox_id();
+  auto inspect = inspectSandbox(id, ctx);
+  if (!inspect) {
+    // CRI: stopping a sandbox that is already gone succeeds (its checkpoint is what is left).
+    if (inspect.status().code() == Code::kNotFound) return Status::ok();
+    return inspect.status().withContext("stop pod sandbox \"" + id + "\"");
+  }
+  std::string fullId = common::jsonString(*inspect, "Id", id);
+  // The pod's containers first: kubelet normally stopped them already, but not always.
+  auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
+  if (!containers) return containers.status().withContext("stop pod sandbox \"" + id + "\"");
+  for (const auto& c : *containers) {
+    std::string cid = common::jsonString(c, "Id");
+    if (cid.empty() || common::jsonString(c, "State") != "running") continue;
+    Status st = docker_->stopContainer(cid, kSandboxStopTimeoutSeconds, ctx.deadline);
+    if (!st && st.code() != Code::kNotFound) {
+      return st.withContext("stop pod sandbox \"" + id + "\": container " + cid);
+    }
+  }
+  Status st = docker_->stopContainer(fullId, kSandboxStopTimeoutSeconds, ctx.deadline);
+  if (!st && st.code() != Code::kNotFound) return st.withContext("stop pod sandbox \"" + id + "\"");
+  spdlog::info("stopped sandbox {}", fullId);
+  return Status::ok();
+}
+
+Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
+                                    v1::RemovePodSandboxResponse*, const CallContext& ctx) {
+  const std::string& id = req.pod_sandbox_id();
+  auto inspect = inspectSandbox(id, ctx);
+  std::string fullId = id;
+  if (inspect) {
+    fullId = common::jsonString(*inspect, "Id", id);
+  } else if (inspect.status().code() != Code::kNotFound) {
+    return inspect.status().withContext("remove pod sandbox \"" + id + "\"");
+  }
+  // Containers of the pod go with it (CRI: RemovePodSandbox removes them, running or not).
+  auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
+  if (!containers) return containers.status().withContext("remove pod sandbox \"" + id + "\"");
+  for (const auto& c : *containers) {
+    std::string cid = common::jsonString(c, "Id");
+    if (cid.empty()) continue;
+    Status st = docker_->removeContainer(cid, /*force=*/true, ctx.deadline);
+    if (!st && st.code() != Code::kNotFound) {
+      return st.withContext("remove pod sandbox \"" + id + "\": container " + cid);
+    }
+  }
+  if (inspect) {
+    Status st = docker_->removeContainer(fullId, /*force=*/true, ctx.deadline);
+    if (!st && st.code() != Code::kNotFound) {
+      return st.withContext("remove pod sandbox \"" + id + "\"");
+    }
+  }
+  if (Status st = checkpoints_->remove(fullId); !st && st.code() != Code::kInvalidArgument) {
+    return st.withContext("remove pod sandbox \"" + id + "\": checkpoint");
+  }
+  spdlog::info("removed sandbox {}", fullId);
+  return Status::ok();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,605 @@
+#include "translate/container_status.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "common/json_util.h"
+#include "translate/image_ref.h"
+#include "translate/labels.h"
+#include "translate/naming.h"
+
+namespace dockershim::translate {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kPullablePrefix = "docker-pullable://";
+constexpr std::string_view kImageIdPrefix = "docker://";
+constexpr std::string_view kNamespaceModeHost = "host";
+
+// Docker API: the values of State.Status and of the list `status` filter (IsValidStateString).
+constexpr std::string_view kStateCreated = "created";
+constexpr std::string_view kStateRunning = "running";
+constexpr std::string_view kStatePaused = "paused";
+constexpr std::string_view kStateRestarting = "restarting";
+constexpr std::string_view kStateRemoving = "removing";
+constexpr std::string_view kStateExited = "exited";
+constexpr std::string_view kStateDead = "dead";
+
+// ---- checked JSON access (what Docker sends must never throw), beyond common/json_util.h ----
+
+// Absent (or mistyped) is told apart from false: State.Running falls back on State.Status.
+std::optional<bool> boolField(const json& obj, std::string_view key) {
+  const json& v = common::jsonMember(obj, key);
+  if (!v.is_boolean()) return std::nullopt;
+  return v.get<bool>();
+}
+
+// Unlike common::jsonInt, saturates huge unsigned values and rejects floats an int64 cannot
+// hold (casting those is undefined behaviour).
+int64_t intField(const json& obj, std::string_view key) {
+  const json& v = common::jsonMember(obj, key);
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    return u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+               ? std::numeric_limits<int64_t>::max()
+               : static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    // 2^63 is exactly representable; anything at or beyond it would overflow the cast.
+    if (!std::isfinite(d) || d >= 9223372036854775808.0 || d < -9223372036854775808.0) return 0;
+    return static_cast<int64_t>(d);
+  }
+  return 0;
+}
+
+int32_t clampToInt32(int64_t v) {
+  return static_cast<int32_t>(std::clamp<int64_t>(v, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
+}
+
+// ---- RFC 3339 ----
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil), so the
+// conversion depends on neither the C library's time zone nor its time_t range.
+int64_t daysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+bool isLeapYear(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int daysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && isLeapYear(y) ? 29 : kDays[m - 1];
+}
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+
+  bool number(size_t width, int& out) {
+    if (s_.size() - pos_ < width) return false;
+    int v = 0;
+    for (size_t i = 0; i < width; ++i) {
+      char c = s_[pos_ + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    pos_ += width;
+    out = v;
+    return true;
+  }
+  bool literal(char c) {
+    if (pos_ >= s_.size() || s_[pos_] != c) return false;
+    ++pos_;
+    return true;
+  }
+  std::optional<char> peek() const {
+    return pos_ < s_.size() ? std::optional<char>(s_[pos_]) : std::nullopt;
+  }
+  void skip() { ++pos_; }
+  bool atEnd() const { return pos_ == s_.size(); }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+std::optional<int64_t> parseRfc3339(std::string_view text) {
+  Cursor c(text);
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!c.number(4, year) || !c.literal('-') || !c.number(2, month) || !c.literal('-') ||
+      !c.number(2, day)) {
+    return std::nullopt;
+  }
+  if (!c.literal('T') && !c.literal('t')) return std::nullopt;
+  if (!c.number(2, hour) || !c.literal(':') || !c.number(2, minute) || !c.literal(':') ||
+      !c.number(2, second)) {
+    return std::nullopt;
+  }
+  // Go rejects leap seconds (60) too; Docker never writes them.
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  int64_t fraction = 0;
+  if (c.literal('.')) {
+    int digits = 0;
+    while (c.peek() && *c.peek() >= '0' && *c.peek() <= '9') {
+      if (digits < 9) fraction = fraction * 10 + (*c.peek() - '0');
+      ++digits;
+      c.skip();
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 9; ++i) fraction *= 10;
+  }
+  int64_t offset = 0;
+  if (c.literal('Z') || c.literal('z')) {
+  } else if (auto sign = c.peek(); sign && (*sign == '+' || *sign == '-')) {
+    c.skip();
+    int oh = 0, om = 0;
+    if (!c.number(2, oh) || !c.literal(':') || !c.number(2, om) || oh > 23 || om > 59) {
+      return std::nullopt;
+    }
+    offset = (*sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  if (!c.atEnd()) return std::nullopt;
+
+  int64_t seconds =
+      daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(seconds, int64_t{1000000000}, &nanos) ||
+      __builtin_add_overflow(nanos, fraction, &nanos)) {
+    return std::nullopt;  // Docker's zero time (year 1) lands here
+  }
+  return nanos;
+}
+
+// ---- states ----
+
+bool isRunningState(std::string_view s) {
+  return s == kStateRunning || s == kStatePaused || s == kStateRestarting;
+}
+
+// Docker API: State.Running is true for running, paused and restarting containers. Older or
+// odd bodies without the flag fall back on State.Status.
+bool inspectRunning(const json& state) {
+  if (auto running = boolField(state, "Running")) return *running;
+  return isRunningState(common::jsonString(state, "Status"));
+}
+
+// The state of a /containers/json entry. `State` is Docker's state word (API >= 1.21);
+// without it, compat: dockershim parsed the human `Status` ("Up 2 minutes", "Exited (0) ...").
+runtime::v1::ContainerState summaryContainerState(const json& summary) {
+  const json& state = common::jsonMember(summary, "State");
+  if (state.is_string()) {
+    const auto& s = state.get_ref<const std::string&>();
+    if (s == kStateCreated) return runtime::v1::CONTAINER_CREATED;
+    if (isRunningState(s)) return runtime::v1::CONTAINER_RUNNING;
+    if (s == kStateExited || s == kStateDead) return runtime::v1::CONTAINER_EXITED;
+    // compat: "removing" was "Removal In Progress" to dockershim: UNKNOWN.
+    return runtime::v1::CONTAINER_UNKNOWN;
+  }
+  std::string status = common::jsonString(summary, "Status");
+  if (status.rfind("Up", 0) == 0) return runtime::v1::CONTAINER_RUNNING;
+  if (status.rfind("Exited", 0) == 0) return runtime::v1::CONTAINER_EXITED;
+  if (status.rfind("Created", 0) == 0) return runtime::v1::CONTAINER_CREATED;
+  return runtime::v1::CONTAINER_UNKNOWN;
+}
+
+// The Docker states that translate to a CRI container state (the inverse of the above).
+std::vector<std::string_view> dockerStatesFor(runtime::v1::ContainerState state) {
+  switch (state) {
+    case runtime::v1::CONTAINER_CREATED:
+      return {kStateCreated};
+    case runtime::v1::CONTAINER_RUNNING:
+      return {kStateRunning, kStatePaused, kStateRestarting};
+    case runtime::v1::CONTAINER_EXITED:
+      return {kStateExited, kStateDead};
+    case runtime::v1::CONTAINER_UNKNOWN:
+      return {kStateRemoving};
+    default:
+      // An enum value this build does not know: Docker rejects unknown status words with 400,
+      // so push nothing and let matches() drop everything.
+      return {};
+  }
+}
+
+std::vector<std::string_view> dockerStatesFor(runtime::v1::PodSandboxState state) {
+  switch (state) {
+    case runtime::v1::SANDBOX_READY:
+      return {kStateRunning, kStatePaused, kStateRestarting};
+    case runtime::v1::SANDBOX_NOTREADY:
+      return {kStateCreated, kStateExited, kStateDead, kStateRemoving};
+    default:
+      return {};
+  }
+}
+
+// ---- shared pieces ----
+
+Result<KubeName> kubeNameOf(const json& name) {
+  if (!name.is_string()) {
+    return Status(Code::kInvalidArgument, "container name is missing or not a string");
+  }
+  return parseKubeName(name.get_ref<const std::string&>());
+}
+
+// The first name of a /containers/json entry (Docker lists links as further names).
+Result<KubeName> summaryKubeName(const json& summary) {
+  const json& names = common::jsonMember(summary, "Names");
+  if (!names.is_array() || names.empty()) {
+    return Status(Code::kInvalidArgument, "container has no name");
+  }
+  return kubeNameOf(names.front());
+}
+
+void setSandboxMetadata(const KubeName& name, runtime::v1::PodSandboxMetadata* md) {
+  md->set_name(name.pod);
+  md->set_namespace_(name.podNamespace);
+  md->set_uid(name.podUid);
+  md->set_attempt(name.attempt);
+}
+
+void setContainerMetadata(const KubeName& name, runtime::v1::ContainerMetadata* md) {
+  md->set_name(name.container);
+  md->set_attempt(name.attempt);
+}
+
+int64_t summaryCreatedNanos(const json& summary) {
+  int64_t seconds = intField(summary, "Created");
+  int64_t nanos = 0;
+  if (seconds <= 0 || __builtin_mul_overflow(seconds, int64_t{1000000000}, &nanos)) return 0;
+  return nanos;
+}
+
+runtime::v1::MountPropagation propagationOf(std::string_view p) {
+  if (p == "rslave" || p == "slave") return runtime::v1::PROPAGATION_HOST_TO_CONTAINER;
+  if (p == "rshared" || p == "shared") return runtime::v1::PROPAGATION_BIDIRECTIONAL;
+  // rprivate, private, and "" (volumes and tmpfs carry none): Linux's default, private.
+  return runtime::v1::PROPAGATION_PRIVATE;
+}
+
+// Docker API: Mode is the bind's option string ("ro,Z", "z"); z/Z asked Docker to relabel.
+bool hasSelinuxRelabel(std::string_view mode) {
+  while (!mode.empty()) {
+    size_t comma = mode.find(',');
+    std::string_view opt = mode.substr(0, comma);
+    if (opt == "z" || opt == "Z") return true;
+    if (comma == std::string_view::npos) break;
+    mode.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+void addMounts(const json& mounts, google::protobuf::RepeatedPtrField<runtime::v1::Mount>* out) {
+  if (!mounts.is_array()) return;
+  for (const auto& m : mounts) {
+    if (!m.is_object()) continue;
+    auto* mount = out->Add();
+    mount->set_container_path(common::jsonString(m, "Destination"));
+    mount->set_host_path(common::jsonString(m, "Source"));
+    mount->set_readonly(!boolField(m, "RW").value_or(true));
+    mount->set_selinux_relabel(hasSelinuxRelabel(common::jsonString(m, "Mode")));
+    mount->set_propagation(propagationOf(common::jsonString(m, "Propagation")));
+  }
+}
+
+std::vector<std::string> repoDigestsOf(const json& image) {
+  std::vector<std::string> out;
+  const json& digests = common::jsonMember(image, "RepoDigests");
+  if (!digests.is_array()) return out;
+  for (const auto& d : digests) {
+    // Docker marks dangling images with "<none>@<none>".
+    if (d.is_string() && d.get_ref<const std::string&>().rfind("<none>", 0) != 0) {
+      out.push_back(d.get<std::string>());
+    }
+  }
+  return out;
+}
+
+std::string firstRepoTag(const json& image) {
+  const json& tags = common::jsonMember(image, "RepoTags");
+  if (!tags.is_array()) return "";
+  for (const auto& t : tags) {
+    if (t.is_string() && t.get_ref<const std::string&>().rfind("<none>", 0) != 0) {
+      return t.get<std::string>();
+    }
+  }
+  return "";
+}
+
+// The container state, reason and message; the times may be rewritten (ContainerCannotRun).
+void setStateFromInspect(const json& state, runtime::v1::ContainerStatus* out) {
+  if (inspectRunning(state)) {
+    out->set_state(runtime::v1::CONTAINER_RUNNING);
+    return;
+  }
+  // compat: dockershim's rules, which kubelet's restart and back-off logic grew up with.
+  // A finished container exited; one that never finished but has an exit code failed to start
+  // (Docker sets 126/127/128 and State.Error; its status word stays "created"); any other is
+  // merely created. "removing" follows the same rules.
+  const bool oomKilled = boolField(state, "OOMKilled").value_or(false);
+  const std::string status = common::jsonString(state, "Status");
+  out->set_message(common::jsonString(state, "Error"));
+  if (out->finished_at() != 0) {
+    out->set_state(runtime::v1::CONTAINER_EXITED);
+    // OOMKilled first: an application may handle the OOM kill and still exit 0.
+    out->set_reason(oomKilled ? "OOMKilled" : out->exit_code() == 0 ? "Completed" : "Error");
+  } else if (out->exit_code() != 0) {
+    out->set_state(runtime::v1::CONTAINER_EXITED);
+    out->set_reason("ContainerCannotRun");
+    // compat: it never ran; started/finished = created rather than Docker's zero time.
+    out->set_started_at(out->created_at());
+    out->set_finished_at(out->created_at());
+  } else if (status == kStateDead || status == kStateExited) {
+    // No finish time yet stopped for good (a dead container whose removal failed): EXITED, so
+    // kubelet replaces it instead of trying to start it.
+    out->set_state(runtime::v1::CONTAINER_EXITED);
+    out->set_reason(oomKilled ? "OOMKilled" : status == kStateExited ? "Completed" : "Error");
+  } else {
+    out->set_state(runtime::v1::CONTAINER_CREATED);
+  }
+}
+
+runtime::v1::NamespaceMode namespaceMode(const json& hostConfig, std::string_view key,
+                                         runtime::v1::NamespaceMode otherwise) {
+  return common::jsonString(hostConfig, key) == kNamespaceModeHost ? runtime::v1::NODE : otherwise;
+}
+
+bool labelsMatch(const ProtoMap& selector, const ProtoMap& labels) {
+  for (const auto& [key, value] : selector) {
+    auto it = labels.find(key);
+    if (it == labels.end() || it->second != value) return false;
+  }
+  return true;
+}
+
+bool hasPrefix(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// CRI label selector -> Docker label filter values, sorted so the query is deterministic.
+void addLabelSelector(const ProtoMap& selector, json& labels) {
+  std::vector<std::string> pairs;
+  for (const auto& [key, value] : selector) {
+    // Docker splits "k=v" at the first '='; a key holding one would be matched wrongly, so it
+    // is left to matches().
+    if (key.find('=') != std::string::npos) continue;
+    pairs.push_back(key + "=" + value);
+  }
+  std::sort(pairs.begin(), pairs.end());
+  for (auto& p : pairs) labels.push_back(std::move(p));
+}
+
+json statusArray(const std::vector<std::string_view>& states) {
+  json out = json::array();
+  for (auto s : states) out.push_back(std::string(s));
+  return out;
+}
+
+// Docker IDs are 64 hex digits; a sandbox id filter that long can only match by equality.
+constexpr size_t kFullIdLength = 64;
+
+}  // namespace
+
+int64_t dockerTimeToNanos(std::string_view time) {
+  return parseRfc3339(time).value_or(0);
+}
+
+std::string containerImageRef(const json& image, std::string_view configuredImage,
+                              std::string_view imageId) {
+  std::vector<std::string> digests = repoDigestsOf(image);
+  if (digests.empty()) {
+    std::string id = imageId.empty() ? common::jsonString(image, "Id") : std::string(imageId);
+    return id.empty() ? std::string() : std::string(kImageIdPrefix) + id;
+  }
+  std::string chosen = digests.front();
+  // An image pulled from several repositories has one digest per repository: prefer the one
+  // the container names, and the very digest when it was created by digest.
+  if (auto configured = parseImageRef(configuredImage); configured) {
+    bool sameRepoSeen = false;
+    for (const auto& d : digests) {
+      auto ref = parseImageRef(d);
+      if (!ref || ref->repository() != configured->repository()) continue;
+      if (!configured->digest.empty() && ref->digest == configured->digest) {
+        chosen = d;
+        break;
+      }
+      if (!sameRepoSeen) chosen = d;
+      sameRepoSeen = true;
+    }
+  }
+  return std::string(kPullablePrefix) + chosen;
+}
+
+Status containerStatusFromInspect(const json& inspect, const json& image,
+                                  runtime::v1::ContainerStatus* out) {
+  if (!inspect.is_object()) {
+    return Status(Code::kInvalidArgument, "container inspect is not a JSON object");
+  }
+  std::string id = common::jsonString(inspect, "Id");
+  if (id.empty()) return Status(Code::kInvalidArgument, "container inspect has no Id");
+  auto name = kubeNameOf(common::jsonMember(inspect, "Name"));
+  if (!name) return name.status().withContext("container \"" + id + "\"");
+
+  const json& state = common::jsonMember(inspect, "State");
+  const json& config = common::jsonMember(inspect, "Config");
+  const json& labels = common::jsonMember(config, "Labels");
+
+  out->Clear();
+  out->set_id(id);
+  setContainerMetadata(*name, out->mutable_metadata());
+  out->set_created_at(dockerTimeToNanos(common::jsonString(inspect, "Created")));
+  out->set_started_at(dockerTimeToNanos(common::jsonString(state, "StartedAt")));
+  out->set_finished_at(dockerTimeToNanos(common::jsonString(state, "FinishedAt")));
+  out->set_exit_code(clampToInt32(intField(state, "ExitCode")));
+  setStateFromInspect(state, out);
+
+  std::string imageId = common::jsonString(inspect, "Image");
+  std::string configured = common::jsonString(config, "Image");
+  std::string spec = configured;
+  // kubelet creates containers from the image ID it resolved; a tag reads better in
+  // `kubectl describe`, as cri-dockerd and containerd report.
+  if (spec.empty() || spec == imageId || isImageId(spec)) {
+    if (std::string tag = firstRepoTag(image); !tag.empty()) spec = tag;
+  }
+  out->mutable_image()->set_image(spec);
+  out->set_image_ref(containerImageRef(image, configured, imageId));
+  out->set_image_id(imageId);
+
+  splitDockerLabels(labels, out->mutable_labels(), out->mutable_annotations());
+  addMounts(common::jsonMember(inspect, "Mounts"), out->mutable_mounts());
+  out->set_log_path(common::jsonString(labels, kContainerLogPathLabel));
+  return Status::ok();
+}
+
+Status containerFromSummary(const json& summary, runtime::v1::Container* out) {
+  if (!summary.is_object()) {
+    return Status(Code::kInvalidArgument, "container list entry is not a JSON object");
+  }
+  std::string id = common::jsonString(summary, "Id");
+  if (id.empty()) return Status(Code::kInvalidArgument, "container list entry has no Id");
+  auto name = summaryKubeName(summary);
+  if (!name) return name.status().withContext("container \"" + id + "\"");
+
+  const json& labels = common::jsonMember(summary, "Labels");
+  out->Clear();
+  out->set_id(id);
+  out->set_pod_sandbox_id(common::jsonString(labels, kSandboxIdLabel));
+  setContainerMetadata(*name, out->mutable_metadata());
+  out->mutable_image()->set_image(common::jsonString(summary, "Image"));
+  // compat: the raw image ID, not ContainerStatus's docker-pullable:// form; kubelet's image GC
+  // keeps images whose ID a listed container names.
+  out->set_image_ref(common::jsonString(summary, "ImageID"));
+  out->set_image_id(out->image_ref());
+  out->set_state(summaryContainerState(summary));
+  out->set_created_at(summaryCreatedNanos(summary));
+  splitDockerLabels(labels, out->mutable_labels(), out->mutable_annotations());
+  return Status::ok();
+}
+
+Status sandboxFromSummary(const json& summary, runtime::v1::PodSandbox* out) {
+  if (!summary.is_object()) {
+    return Status(Code::kInvalidArgument, "container list entry is not a JSON object");
+  }
+  std::string id = common::jsonString(summary, "Id");
+  if (id.empty()) return Status(Code::kInvalidArgument, "container list entry has no Id");
+  // compat: like dockershim, the container field of the name is not checked; the type label
+  // already selected sandboxes, and hiding one from kubelet would leak it.
+  auto name = summaryKubeName(summary);
+  if (!name) return name.status().withContext("sandbox \"" + id + "\"");
+
+  out->Clear();
+  out->set_id(id);
+  setSandboxMetadata(*name, out->mutable_metadata());
+  out->set_state(summaryContainerState(summary) == runtime::v1::CONTAINER_RUNNING
+                     ? runtime::v1::SANDBOX_READY
+                     : runtime::v1::SANDBOX_NOTREADY);
+  out->set_created_at(summaryCreatedNanos(summary));
+  splitDockerLabels(common::jsonMember(summary, "Labels"), out->mutable_labels(),
+                    out->mutable_annotations());
+  return Status::ok();
+}
+
+Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStatus* out,
+                                std::string_view defaultRuntime) {
+  if (!inspect.is_object()) {
+    return Status(Code::kInvalidArgument, "sandbox inspect is not a JSON object");
+  }
+  std::string id = common::jsonString(inspect, "Id");
+  if (id.empty()) return Status(Code::kInvalidArgument, "sandbox inspect has no Id");
+  auto name = kubeNameOf(common::jsonMember(inspect, "Name"));
+  if (!name) return name.status().withContext("sandbox \"" + id + "\"");
+
+  const json& hostConfig = common::jsonMember(inspect, "HostConfig");
+  out->Clear();
+  out->set_id(id);
+  setSandboxMetadata(*name, out->mutable_metadata());
+  out->set_state(inspectRunning(common::jsonMember(inspect, "State"))
+                     ? runtime::v1::SANDBOX_READY
+                     : runtime::v1::SANDBOX_NOTREADY);
+  out->set_created_at(dockerTimeToNanos(common::jsonString(inspect, "Created")));
+  splitDockerLabels(common::jsonMember(common::jsonMember(inspect, "Config"), "Labels"),
+                    out->mutable_labels(), out->mutable_annotations());
+
+  // compat: the modes dockershim reported. Pid is CONTAINER unless host: whether the pod shares
+  // one pid namespace is recorded on its app containers (PidMode container:<sandbox>), not here.
+  auto* ns = out->mutable_linux()->mutable_namespaces()->mutable_options();
+  ns->set_network(namespaceMode(hostConfig, "NetworkMode", runtime::v1::POD));
+  ns->set_pid(namespaceMode(hostConfig, "PidMode", runtime::v1::CONTAINER));
+  ns->set_ipc(namespaceMode(hostConfig, "IpcMode", runtime::v1::POD));
+
+  std::string runtime = common::jsonString(hostConfig, "Runtime");
+  if (runtime != defaultRuntime) out->set_runtime_handler(runtime);
+  return Status::ok();
+}
+
+json containerListFilters(const runtime::v1::ContainerFilter& filter) {
+  json labels = json::array();
+  labels.push_back(std::string(kContainerTypeLabel) + "=" + kContainerTypeContainer);
+  if (filter.pod_sandbox_id().size() >= kFullIdLength) {
+    labels.push_back(std::string(kSandboxIdLabel) + "=" + filter.pod_sandbox_id());
+  }
+  addLabelSelector(filter.label_selector(), labels);
+
+  json out = json::object();
+  out["label"] = std::move(labels);
+  // Docker API: the id filter resolves a unique ID prefix (an ambiguous one matches nothing).
+  if (!filter.id().empty()) out["id"] = json::array({filter.id()});
+  if (filter.has_state()) {
+    if (auto states = dockerStatesFor(filter.state().state()); !states.empty()) {
+      out["status"] = statusArray(states);
+    }
+  }
+  return out;
+}
+
+json sandboxListFilters(const runtime::v1::PodSandboxFilter& filter) {
+  json labels = json::array();
+  labels.push_back(std::string(kContainerTypeLabel) + "=" + kContainerTypeSandbox);
+  addLabelSelector(filter.label_selector(), labels);
+
+  json out = json::object();
+  out["label"] = std::move(labels);
+  if (!filter.id().empty()) out["id"] = json::array({filter.id()});
+  if (filter.has_state()) {
+    if (auto states = dockerStatesFor(filter.state().state()); !states.empty()) {
+      out["status"] = statusArray(states);
+    }
+  }
+  return out;
+}
+
+bool matches(const runtime::v1::ContainerFilter& filter, const runtime::v1::Container& c) {
+  if (!filter.id().empty() && !hasPrefix(c.id(), filter.id())) return false;
+  if (filter.has_state() && c.state() != filter.state().state()) return false;
+  if (!filter.pod_sandbox_id().empty() && !hasPrefix(c.pod_sandbox_id(), filter.pod_sandbox_id())) {
+    return false;
+  }
+  return labelsMatch(filter.label_selector(), c.labels());
+}
+
+bool matches(const runtime::v1::PodSandboxFilter& filter, const runtime::v1::PodSandbox& s) {
+  if (!filter.id().empty() && !hasPrefix(s.id(), filter.id())) return false;
+  if (filter.has_state() && s.state() != filter.state().state()) return false;
+  return labelsMatch(filter.label_selector(), s.labels());
+}
+
+}  // namespace dockershim::translate

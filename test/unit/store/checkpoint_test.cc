@@ -1,0 +1,333 @@
+#include "store/checkpoint.h"
+
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace dockershim::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A private folder under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "checkpoint_test.XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string readText(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void writeText(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::set<std::string> dirEntries(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  return names;
+}
+
+SandboxCheckpoint sample() {
+  SandboxCheckpoint cp;
+  cp.name = "nginx";
+  cp.podNamespace = "default";
+  cp.portMappings = {{"tcp", 80, 8080, "127.0.0.1"}, {"udp", 53, 5353, ""}};
+  cp.hostNetwork = true;
+  return cp;
+}
+
+// FNV-1a 32 values computed outside this code base (Python) over the `data` text.
+constexpr uint32_t kSampleDataChecksum = 1526680000u;  // sample()'s data
+constexpr uint32_t kEmptyDataChecksum = 1415952421u;   // "{}"
+
+TEST_CASE("encodeCheckpoint writes cri-dockerd's layout, keys in its order", "[checkpoint]") {
+  CHECK(encodeCheckpoint(sample()) ==
+        R"({"version":"v1","name":"nginx","namespace":"default","data":{"port_mappings":[)"
+        R"({"protocol":"tcp","container_port":80,"host_port":8080,"host_ip":"127.0.0.1"},)"
+        R"({"protocol":"udp","container_port":53,"host_port":5353}],"host_network":true},)"
+        R"("checksum":1526680000})");
+  CHECK(checkpointChecksum(sample()) == kSampleDataChecksum);
+}
+
+TEST_CASE("encodeCheckpoint leaves out what Go's omitempty leaves out", "[checkpoint]") {
+  SandboxCheckpoint cp;
+  cp.name = "p";
+  cp.podNamespace = "ns";
+  CHECK(encodeCheckpoint(cp) ==
+        R"({"version":"v1","name":"p","namespace":"ns","data":{},"checksum":1415952421})");
+  CHECK(checkpointChecksum(cp) == kEmptyDataChecksum);
+
+  // Ports are written even when 0: cri-dockerd's fields are pointers, always set.
+  cp.portMappings = {{"sctp", 0, 0, ""}};
+  CHECK(encodeCheckpoint(cp).find(
+            R"("data":{"port_mappings":[{"protocol":"sctp","container_port":0,"host_port":0}]})") !=
+        std::string::npos);
+}
+
+TEST_CASE("decodeCheckpoint reads back what encodeCheckpoint writes", "[checkpoint]") {
+  std::vector<SandboxCheckpoint> cases = {sample(), SandboxCheckpoint{}};
+  SandboxCheckpoint odd;
+  odd.name = "quote\"and\\backslash";
+  odd.podNamespace = "unicode-\xc3\xa9";
+  odd.portMappings = {{"", -1, 2147483647, "::1"}};
+  cases.push_back(odd);
+  for (const auto& cp : cases) {
+    const std::string text = encodeCheckpoint(cp);
+    CAPTURE(text);
+    auto decoded = decodeCheckpoint(text);
+    REQUIRE(decoded.isOk());
+    CHECK(decoded->checkpoint == cp);
+    CHECK(decoded->checksumMatched);
+  }
+}
+
+TEST_CASE("decodeCheckpoint accepts cri-dockerd's files with checksumMatched=false",
+          "[checkpoint]") {
+  SECTION("pod with host ports") {
+    // As cri-dockerd's json.Marshal writes it: host_ip only when set, no host_network when
+    // false, checksum from Go's spew-based hash.
+    const std::string text =
+        R"({"version":"v1","name":"web-7c5ddbdf54-x2x9q","namespace":"default","data":)"
+        R"({"port_mappings":[{"protocol":"tcp","container_port":80,"host_port":8080},)"
+        R"({"protocol":"sctp","container_port":9999,"host_port":9999,"host_ip":"10.0.0.1"}]},)"
+        R"("checksum":3044375478})";
+    auto decoded = decodeCheckpoint(text);
+    REQUIRE(decoded.isOk());
+    CHECK_FALSE(decoded->checksumMatched);
+    SandboxCheckpoint want;
+    want.name = "web-7c5ddbdf54-x2x9q";
+    want.podNamespace = "default";
+    want.portMappings = {{"tcp", 80, 8080, ""}, {"sctp", 9999, 9999, "10.0.0.1"}};
+    CHECK(decoded->checkpoint == want);
+  }
+  SECTION("host-network pod") {
+    auto decoded =
+        decodeCheckpoint(R"({"version":"v1","name":"kube-proxy-abcde","namespace":"kube-system",)"
+                         R"("data":{"host_network":true},"checksum":1234567890})");
+    REQUIRE(decoded.isOk());
+    CHECK_FALSE(decoded->checksumMatched);
+    CHECK(decoded->checkpoint.hostNetwork);
+    CHECK(decoded->checkpoint.portMappings.empty());
+    CHECK(decoded->checkpoint.podNamespace == "kube-system");
+  }
+  SECTION("dockershim-era file without data, with unknown keys and nulls") {
+    auto decoded = decodeCheckpoint(
+        R"({"version":"v1","name":"p","namespace":null,"extra":{"x":1},"checksum":7})");
+    REQUIRE(decoded.isOk());
+    CHECK_FALSE(decoded->checksumMatched);
+    CHECK(decoded->checkpoint.name == "p");
+    CHECK(decoded->checkpoint.podNamespace.empty());
+  }
+}
+
+TEST_CASE("decodeCheckpoint notices a changed checksum or changed data", "[checkpoint]") {
+  std::string text = encodeCheckpoint(sample());
+  SECTION("checksum changed") {
+    const auto pos = text.find("1526680000");
+    REQUIRE(pos != std::string::npos);
+    text.replace(pos, 10, "1526680001");
+  }
+  SECTION("data changed") {
+    const auto pos = text.find("8080");
+    REQUIRE(pos != std::string::npos);
+    text.replace(pos, 4, "8081");
+  }
+  SECTION("checksum missing") {
+    const auto pos = text.find(R"(,"checksum")");
+    REQUIRE(pos != std::string::npos);
+    text = text.substr(0, pos) + "}";
+  }
+  auto decoded = decodeCheckpoint(text);
+  REQUIRE(decoded.isOk());
+  CHECK_FALSE(decoded->checksumMatched);
+}
+
+TEST_CASE("decodeCheckpoint refuses text that is not a checkpoint", "[checkpoint]") {
+  const std::vector<std::string> bad = {
+      "",
+      "not json",
+      R"({"version":"v1","name":"p")",  // truncated
+      "[]",
+      "\"v1\"",
+      "{}",
+      R"({"version":"v2","name":"p","namespace":"n","data":{},"checksum":1})",
+      R"({"version":1,"name":"p","namespace":"n","data":{},"checksum":1})",
+      R"({"version":"v1","name":5,"namespace":"n","data":{},"checksum":1})",
+      R"({"version":"v1","name":"p","namespace":["n"],"data":{},"checksum":1})",
+      R"({"version":"v1","name":"p","namespace":"n","data":[],"checksum":1})",
+      R"({"version":"v1","name":"p","namespace":"n","data":{"port_mappings":{}},"checksum":1})",
+      R"({"version":"v1","name":"p","namespace":"n","data":{"port_mappings":[1]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"container_port":"80"}]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"container_port":80.5}]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"host_port":2147483648}]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"host_port":-2147483649}]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"protocol":6}]},"checksum":1})",
+      R"({"version":"v1","data":{"port_mappings":[{"host_ip":false}]},"checksum":1})",
+      R"({"version":"v1","data":{"host_network":"true"},"checksum":1})",
+      R"({"version":"v1","data":{},"checksum":-1})",
+      R"({"version":"v1","data":{},"checksum":1.5})",
+      R"({"version":"v1","data":{},"checksum":"1"})",
+  };
+  for (const auto& text : bad) {
+    CAPTURE(text);
+    auto decoded = decodeCheckpoint(text);
+    REQUIRE_FALSE(decoded.isOk());
+    CHECK(decoded.status().code() == Code::kDataLoss);
+  }
+}
+
+TEST_CASE("CheckpointStore writes <root>/sandbox/<id> and reads it back", "[checkpoint]") {
+  TempDir tmp;
+  const fs::path root = tmp.path() / "missing" / "root";  // created on demand
+  CheckpointStore store(root.string());
+  CHECK(store.directory() == (root / "sandbox").string());
+
+  auto missing = store.read("abc");
+  REQUIRE_FALSE(missing.isOk());
+  CHECK(missing.status().code() == Code::kNotFound);
+
+  REQUIRE(store.write("abc", sample()).isOk());
+  const fs::path file = root / "sandbox" / "abc";
+  CHECK(readText(file) == encodeCheckpoint(sample()));
+
+  struct stat st {};
+  REQUIRE(::stat((root / "sandbox").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+
+  auto read = store.read("abc");
+  REQUIRE(read.isOk());
+  CHECK(*read == sample());
+
+  SandboxCheckpoint second;
+  second.name = "other";
+  REQUIRE(store.write("abc", second).isOk());
+  REQUIRE(store.read("abc").isOk());
+  CHECK(store.read("abc")->name == "other");
+}
+
+TEST_CASE("CheckpointStore writes atomically and leaves no temp files", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path().string());
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(store.write("a", sample()).isOk());
+    REQUIRE(store.write("b", SandboxCheckpoint{}).isOk());
+  }
+  CHECK(dirEntries(tmp.path() / "sandbox") == std::set<std::string>{"a", "b"});
+}
+
+TEST_CASE("CheckpointStore::list gives checkpoint files only", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path().string());
+  CHECK(store.list().empty());  // folder not there yet
+
+  for (const char* id : {"c3", "a1", "b2"}) REQUIRE(store.write(id, sample()).isOk());
+  const fs::path dir = tmp.path() / "sandbox";
+  writeText(dir / ".checkpoint-Ab12Cd", "half a write");  // a crashed write's temp file
+  fs::create_directory(dir / "not-a-checkpoint");
+  CHECK(store.list() == std::vector<std::string>{"a1", "b2", "c3"});
+}
+
+TEST_CASE("CheckpointStore refuses sandbox ids that are not safe file names", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store((tmp.path() / "root").string());
+  REQUIRE(store.write("ok", sample()).isOk());
+  const std::vector<std::string> unsafe = {"",
+                                           ".",
+                                           "..",
+                                           ".hidden",
+                                           "a/b",
+                                           "../escape",
+                                           "/abs",
+                                           std::string("a\0b", 3),
+                                           std::string(256, 'a')};
+  for (const auto& id : unsafe) {
+    CAPTURE(id);
+    CHECK(store.write(id, sample()).code() == Code::kInvalidArgument);
+    CHECK(store.read(id).status().code() == Code::kInvalidArgument);
+    CHECK(store.remove(id).code() == Code::kInvalidArgument);
+  }
+  CHECK(dirEntries(tmp.path()) == std::set<std::string>{"root"});
+  CHECK(dirEntries(tmp.path() / "root") == std::set<std::string>{"sandbox"});
+  CHECK(store.list() == std::vector<std::string>{"ok"});
+}
+
+TEST_CASE("CheckpointStore::remove is idempotent", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path().string());
+  CHECK(store.remove("never-written").isOk());  // folder not there yet
+  REQUIRE(store.write("x", sample()).isOk());
+  CHECK(store.remove("x").isOk());
+  CHECK(store.read("x").status().code() == Code::kNotFound);
+  CHECK(store.remove("x").isOk());
+  CHECK(store.list().empty());
+}
+
+TEST_CASE("CheckpointStore removes a file that does not decode", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path().string());
+  REQUIRE(store.write("keep", sample()).isOk());
+  const fs::path dir = tmp.path() / "sandbox";
+  const std::vector<std::string> corrupt = {"", "{\"version\":\"v1\",\"na", "garbage\n",
+                                            R"({"version":"v9","data":{}})"};
+  for (const auto& text : corrupt) {
+    CAPTURE(text);
+    writeText(dir / "bad", text);
+    auto read = store.read("bad");
+    REQUIRE_FALSE(read.isOk());
+    CHECK(read.status().code() == Code::kNotFound);
+    CHECK_FALSE(fs::exists(dir / "bad"));
+  }
+  CHECK(store.list() == std::vector<std::string>{"keep"});
+}
+
+TEST_CASE("CheckpointStore reads a cri-dockerd file and keeps it", "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path().string());
+  const fs::path dir = tmp.path() / "sandbox";
+  fs::create_directory(dir);
+  const std::string id = "3f2c8b0e6d5a4b1c9e7f00112233445566778899aabbccddeeff001122334455";
+  const std::string text =
+      R"({"version":"v1","name":"nginx","namespace":"default","data":{"port_mappings":)"
+      R"([{"protocol":"udp","container_port":53,"host_port":53}],"host_network":true},)"
+      R"("checksum":2864434397})";
+  writeText(dir / id, text);
+
+  auto read = store.read(id);
+  REQUIRE(read.isOk());
+  CHECK(read->name == "nginx");
+  CHECK(read->podNamespace == "default");
+  CHECK(read->hostNetwork);
+  REQUIRE(read->portMappings.size() == 1);
+  CHECK(read->portMappings[0] == PortMapping{"udp", 53, 53, ""});
+  CHECK(readText(dir / id) == text);  // a checksum mismatch is not a reason to remove it
+  CHECK(store.list() == std::vector<std::string>{id});
+}
+
+}  // namespace
+}  // namespace dockershim::store
