@@ -110,6 +110,9 @@ class DockerClient {
                                Deadline deadline) = 0;
   virtual Status removeContainer(const std::string& id, bool force, Deadline deadline) = 0;
   virtual Result<nlohmann::json> inspectContainer(const std::string& id, Deadline deadline) = 0;
+  // POST /containers/{id}/update with resource fields.
+  virtual Status updateContainer(const std::string& id, const nlohmann::json& resources,
+                                 Deadline deadline) = 0;
   // GET /containers/json?all=1&filters=…
   virtual Result<nlohmann::json> listContainers(const nlohmann::json& filters,
                                                 Deadline deadline) = 0;

@@ -27,6 +27,7 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
       !st) {
     return st.withContext("container status \"" + id + "\"");
   }
+  translate::containerResourcesFromInspect(*inspect, resp->mutable_status());
   if (req.verbose()) {
     nlohmann::json info = {
         {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},

@@ -9,7 +9,6 @@ namespace dockershim::cri {
     return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
-DOCKERSHIM_UNIMPLEMENTED(UpdateContainerResources, updateContainerResources)
 DOCKERSHIM_UNIMPLEMENTED(ReopenContainerLog, reopenContainerLog)
 
 DOCKERSHIM_UNIMPLEMENTED(Exec, exec)
@@ -23,6 +22,5 @@ DOCKERSHIM_UNIMPLEMENTED(UpdateRuntimeConfig, updateRuntimeConfig)
 DOCKERSHIM_UNIMPLEMENTED(CheckpointContainer, checkpointContainer)
 DOCKERSHIM_UNIMPLEMENTED(ListMetricDescriptors, listMetricDescriptors)
 DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxMetrics, listPodSandboxMetrics)
-DOCKERSHIM_UNIMPLEMENTED(UpdatePodSandboxResources, updatePodSandboxResources)
 
 }  // namespace dockershim::cri

@@ -302,6 +302,18 @@ Result<json> DockerClientImpl::inspectContainer(const std::string& id, Deadline 
       deadline);
 }
 
+Status DockerClientImpl::updateContainer(const std::string& id, const json& resources,
+                                         Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  auto r = callJson({.method = "POST",
+                     .path = "/containers/" + id + "/update",
+                     .body = resources.dump(),
+                     .operation = "update_container",
+                     .verb = Verb::kModify},
+                    deadline);
+  return r ? Status::ok() : r.status();
+}
+
 Result<json> DockerClientImpl::listContainers(const json& filters, Deadline deadline) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
   std::vector<std::pair<std::string, std::string>> q{{"all", "1"}};

@@ -38,6 +38,8 @@ class DockerClientImpl : public DockerClient {
   Status stopContainer(const std::string& id, int64_t timeoutSeconds, Deadline deadline) override;
   Status removeContainer(const std::string& id, bool force, Deadline deadline) override;
   Result<nlohmann::json> inspectContainer(const std::string& id, Deadline deadline) override;
+  Status updateContainer(const std::string& id, const nlohmann::json& resources,
+                         Deadline deadline) override;
   Result<nlohmann::json> listContainers(const nlohmann::json& filters, Deadline deadline) override;
   Result<std::string> createExec(const std::string& containerId, const nlohmann::json& body,
                                  Deadline deadline) override;

@@ -602,4 +602,42 @@ bool matches(const runtime::v1::PodSandboxFilter& filter, const runtime::v1::Pod
   return labelsMatch(filter.label_selector(), s.labels());
 }
 
+void containerResourcesFromInspect(const json& inspect, runtime::v1::ContainerStatus* out) {
+  const json& host = common::jsonMember(inspect, "HostConfig");
+  auto* linux = out->mutable_resources()->mutable_linux();
+  linux->set_cpu_shares(common::jsonInt(host, "CpuShares"));
+  linux->set_cpu_quota(common::jsonInt(host, "CpuQuota"));
+  linux->set_cpu_period(common::jsonInt(host, "CpuPeriod"));
+  linux->set_memory_limit_in_bytes(common::jsonInt(host, "Memory"));
+  linux->set_oom_score_adj(common::jsonInt(host, "OomScoreAdj"));
+  linux->set_cpuset_cpus(common::jsonString(host, "CpusetCpus"));
+  linux->set_cpuset_mems(common::jsonString(host, "CpusetMems"));
+  int64_t swap = common::jsonInt(host, "MemorySwap");
+  if (swap > 0) linux->set_memory_swap_limit_in_bytes(swap);
+
+  std::string user = common::jsonString(common::jsonMember(inspect, "Config"), "User");
+  auto colon = user.find(':');
+  if (colon == std::string::npos) return;
+  auto number = [](std::string_view s) -> std::optional<int64_t> {
+    if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+    return std::stoll(std::string(s));
+  };
+  auto uid = number(std::string_view(user).substr(0, colon));
+  auto gid = number(std::string_view(user).substr(colon + 1));
+  if (!uid || !gid) return;  // names need the image's /etc/passwd: not reported
+  auto* u = out->mutable_user()->mutable_linux();
+  u->set_uid(*uid);
+  u->set_gid(*gid);
+  u->add_supplemental_groups(*gid);
+  const json& groups = common::jsonMember(host, "GroupAdd");
+  if (groups.is_array()) {
+    for (const auto& g : groups) {
+      if (!g.is_string()) continue;
+      if (auto n = number(g.get<std::string>()); n && *n != *gid) u->add_supplemental_groups(*n);
+    }
+  }
+}
+
 }  // namespace dockershim::translate

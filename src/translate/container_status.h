@@ -32,6 +32,11 @@ std::string containerImageRef(const nlohmann::json& image, std::string_view conf
 Status containerStatusFromInspect(const nlohmann::json& inspect, const nlohmann::json& image,
                                   runtime::v1::ContainerStatus* out);
 
+// The container's resources (from HostConfig) and, when Config.User is numeric "uid:gid", its
+// user (with HostConfig.GroupAdd as supplemental groups) into `out`.
+void containerResourcesFromInspect(const nlohmann::json& inspect,
+                                   runtime::v1::ContainerStatus* out);
+
 // Docker GET /containers/json entry -> CRI Container (pod_sandbox_id from the label; image_ref
 // and image_id are the image ID, which kubelet's image GC compares with ListImages ids).
 // INVALID_ARGUMENT for entries without a kube name: the caller skips them.

@@ -282,3 +282,70 @@ TEST_CASE("CreateContainer with bad input or in a bad sandbox leaves nothing",
   CHECK(countDockerContainers() == before);
   cleanupPod(shim, podId);
 }
+
+TEST_CASE("UpdateContainerResources changes the running container's limits",
+          "[container][update]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("update");
+  std::string podId = runPod(shim, pod);
+  auto config = containerConfig("app");
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(64 << 20);
+  config.mutable_linux()->mutable_resources()->set_cpu_shares(256);
+  auto* sc = config.mutable_linux()->mutable_security_context();
+  sc->mutable_run_as_user()->set_value(1234);
+  sc->mutable_run_as_group()->set_value(5678);
+  sc->add_supplemental_groups(4242);
+  std::string id = startContainer(shim, podId, pod, config);
+
+  auto before = containerStatus(shim, id);
+  CHECK(before.resources().linux().memory_limit_in_bytes() == (64 << 20));
+  CHECK(before.resources().linux().cpu_shares() == 256);
+  CHECK(before.user().linux().uid() == 1234);
+  CHECK(before.user().linux().gid() == 5678);
+  const auto& groups = before.user().linux().supplemental_groups();
+  CHECK(std::find(groups.begin(), groups.end(), 4242) != groups.end());
+
+  v1::UpdateContainerResourcesRequest req;
+  req.set_container_id(id);
+  req.mutable_linux()->set_memory_limit_in_bytes(128 << 20);
+  req.mutable_linux()->set_cpu_shares(512);
+  req.mutable_linux()->set_cpu_quota(50000);
+  req.mutable_linux()->set_cpu_period(100000);
+  v1::UpdateContainerResourcesResponse resp;
+  {
+    Ctx ctx;
+    auto s = shim.runtime->UpdateContainerResources(&ctx, req, &resp);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+  }
+  auto after = containerStatus(shim, id);
+  CHECK(after.resources().linux().memory_limit_in_bytes() == (128 << 20));
+  CHECK(after.resources().linux().cpu_shares() == 512);
+  CHECK(after.resources().linux().cpu_quota() == 50000);
+  auto limit = execSync(shim, id, {"cat", "/sys/fs/cgroup/memory/memory.limit_in_bytes"});
+  if (limit.exit_code() == 0) CHECK(limit.stdout() == std::to_string(128 << 20) + "\n");
+  auto quota = execSync(shim, id, {"cat", "/sys/fs/cgroup/cpu/cpu.cfs_quota_us"});
+  if (quota.exit_code() == 0) CHECK(quota.stdout() == "50000\n");
+
+  req.set_container_id("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  {
+    Ctx ctx;
+    CHECK(shim.runtime->UpdateContainerResources(&ctx, req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  v1::UpdatePodSandboxResourcesRequest podReq;
+  podReq.set_pod_sandbox_id(podId);
+  podReq.mutable_resources()->set_memory_limit_in_bytes(256 << 20);
+  v1::UpdatePodSandboxResourcesResponse podResp;
+  {
+    Ctx ctx;
+    CHECK(shim.runtime->UpdatePodSandboxResources(&ctx, podReq, &podResp).ok());
+  }
+  podReq.set_pod_sandbox_id("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  {
+    Ctx ctx;
+    CHECK(shim.runtime->UpdatePodSandboxResources(&ctx, podReq, &podResp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  cleanupPod(shim, podId);
+}
