@@ -16,8 +16,8 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   if (Status st = translate::sandboxStatusFromInspect(*inspect, resp->mutable_status()); !st) {
     return st.withContext("pod sandbox status \"" + id + "\"");
   }
-  // No pod IP until CNI networking lands (network mode none); host-network pods have none.
-  resp->mutable_status()->mutable_network();
+  // No network section until CNI networking gives the pod an IP: kubelet reads a present
+  // section with an empty IP as "sandbox lost its network" and recreates the pod on every sync.
   resp->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count());
@@ -46,9 +46,21 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
     if (!translate::matches(req.filter(), sandbox)) continue;
     *resp->add_items() = std::move(sandbox);
   }
+  auto checkpointed = checkpoints_->list();
+  if (checkpointed.empty()) return Status::ok();
+  // A filtered answer does not say which pause containers exist: ask for all of them before
+  // taking a checkpoint for an orphan.
+  if (req.has_filter()) {
+    auto all = docker_->listContainers(translate::sandboxListFilters(v1::PodSandboxFilter()),
+                                       ctx.deadline);
+    if (!all) return all.status().withContext("list pod sandboxes");
+    if (all->is_array()) {
+      for (const auto& summary : *all) seen.insert(common::jsonString(summary, "Id"));
+    }
+  }
   // compat: a sandbox whose pause container is gone but whose checkpoint remains is listed
   // NOTREADY, so kubelet calls StopPodSandbox and whatever the pod held gets released.
-  for (const auto& id : checkpoints_->list()) {
+  for (const auto& id : checkpointed) {
     if (seen.count(id)) continue;
     auto cp = checkpoints_->read(id);
     if (!cp) continue;

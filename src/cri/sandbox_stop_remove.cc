@@ -67,6 +67,17 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
     fullId = common::jsonString(*inspect, "Id", id);
   } else if (inspect.status().code() != Code::kNotFound) {
     return inspect.status().withContext("remove pod sandbox \"" + id + "\"");
+  } else {
+    // The pause container is gone: a short ID can only be resolved through the checkpoints.
+    std::string match;
+    int matches = 0;
+    for (const auto& cp : checkpoints_->list()) {
+      if (cp.rfind(id, 0) == 0) {
+        match = cp;
+        ++matches;
+      }
+    }
+    if (matches == 1) fullId = match;
   }
   // Containers of the pod go with it (CRI: RemovePodSandbox removes them, running or not).
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);

@@ -53,6 +53,16 @@ CriServer::~CriServer() {
   shutdown(std::chrono::milliseconds(0));
 }
 
+void CriServer::configure(grpc::ServerBuilder& builder) {
+  builder.RegisterService(&runtimeV1_);
+  builder.RegisterService(&imageV1_);
+  builder.RegisterService(&runtimeV1alpha2_);
+  builder.RegisterService(&imageV1alpha2_);
+  // kubelet sends large ListContainers/ListImages answers; match its 16 MiB limit.
+  builder.SetMaxReceiveMessageSize(16 << 20);
+  builder.SetMaxSendMessageSize(16 << 20);
+}
+
 Status CriServer::start(const std::string& socketPath) {
   if (socketPath.empty() || socketPath.front() != '/' || socketPath.size() >= 108) {
     return {Code::kInvalidArgument,
@@ -61,13 +71,7 @@ Status CriServer::start(const std::string& socketPath) {
   if (Status st = clearStaleSocket(socketPath); !st) return st;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socketPath, grpc::InsecureServerCredentials());
-  builder.RegisterService(&runtimeV1_);
-  builder.RegisterService(&imageV1_);
-  builder.RegisterService(&runtimeV1alpha2_);
-  builder.RegisterService(&imageV1alpha2_);
-  // kubelet sends large ListContainers/ListImages answers; match its 16 MiB limit.
-  builder.SetMaxReceiveMessageSize(16 << 20);
-  builder.SetMaxSendMessageSize(16 << 20);
+  configure(builder);
   // The socket is created by gRPC; a restrictive umask keeps it from ever being world-open.
   mode_t old = ::umask(0117);
   server_ = builder.BuildAndStart();
@@ -87,12 +91,7 @@ Status CriServer::startOnListener(int listenFd) {
     return {Code::kInternal, std::string("pipe: ") + std::strerror(errno)};
   }
   grpc::ServerBuilder builder;
-  builder.RegisterService(&runtimeV1_);
-  builder.RegisterService(&imageV1_);
-  builder.RegisterService(&runtimeV1alpha2_);
-  builder.RegisterService(&imageV1alpha2_);
-  builder.SetMaxReceiveMessageSize(16 << 20);
-  builder.SetMaxSendMessageSize(16 << 20);
+  configure(builder);
   server_ = builder.BuildAndStart();
   if (!server_) return {Code::kUnavailable, "cannot start the gRPC server"};
   acceptThread_ = std::thread([this] { acceptLoop(); });

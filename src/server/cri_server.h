@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
 
 #include <chrono>
 #include <memory>
@@ -34,6 +35,8 @@ class CriServer {
   RuntimeServiceV1alpha2 runtimeV1alpha2_;
   ImageServiceV1alpha2 imageV1alpha2_;
   void acceptLoop();
+  // Registers both API versions and message limits; the same for both ways of listening.
+  void configure(grpc::ServerBuilder& builder);
 
   std::unique_ptr<grpc::Server> server_;
   std::string socketPath_;
