@@ -28,8 +28,11 @@ constexpr auto kShutdownGrace = std::chrono::seconds(5);
 // RuntimeReady=false meanwhile).
 class DockerWarmup {
  public:
-  DockerWarmup(docker::DockerClient& docker, std::string pauseImage)
-      : docker_(docker), pauseImage_(std::move(pauseImage)), thread_([this] { run(); }) {}
+  DockerWarmup(docker::DockerClient& docker, std::string pauseImage, cri::CriService& core)
+      : docker_(docker),
+        pauseImage_(std::move(pauseImage)),
+        core_(core),
+        thread_([this] { run(); }) {}
   ~DockerWarmup() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -62,11 +65,14 @@ class DockerWarmup {
       auto deadline = docker::deadlineIn(std::chrono::seconds(5));
       if (Status st = ensurePauseImage(docker_, pauseImage_, deadline); !st) return st;
     }
+    // Logs written while dockershim was not running are copied now.
+    if (Status st = core_.resumeLogs(docker::deadlineIn(std::chrono::seconds(5))); !st) return st;
     return Status::ok();
   }
 
   docker::DockerClient& docker_;
   std::string pauseImage_;
+  cri::CriService& core_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -143,6 +149,12 @@ int runDaemon(const DaemonOptions& options, const char* version) {
           return ensurePauseImage(*docker, image, deadline);
         };
   }
+  auto copier = logs::LogCopier::create();
+  if (!copier) {
+    spdlog::error("log copier: {}", copier.status().message());
+    return 1;
+  }
+  criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
   cri::CriService core(docker, criOptions);
   server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
   Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);
@@ -150,7 +162,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     spdlog::error("{}", st.message());
     return 1;
   }
-  DockerWarmup warmup(*docker, options.podInfraImage);
+  DockerWarmup warmup(*docker, options.podInfraImage, core);
   sd_notify(0, "READY=1");
 
   int sig = 0;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/json_util.h"
 #include "cri/cri_service.h"
 
 namespace dockershim::cri {
@@ -15,6 +16,10 @@ Status CriService::startContainer(const v1::StartContainerRequest& req, v1::Star
     return st.withContext("start container \"" + id + "\"");
   }
   spdlog::info("started container {}", id);
+  // From the first byte on, even for a container that has exited already.
+  if (options_.logCopier) {
+    if (auto inspect = docker_->inspectContainer(id, ctx.deadline); inspect) watchLogs(*inspect);
+  }
   return Status::ok();
 }
 
@@ -38,6 +43,11 @@ Status CriService::removeContainer(const v1::RemoveContainerRequest& req,
                                    v1::RemoveContainerResponse*, const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "remove container: container id is empty"};
+  if (options_.logCopier) {
+    // The last lines reach the CRI log before Docker deletes its own file.
+    auto inspect = docker_->inspectContainer(id, ctx.deadline);
+    options_.logCopier->unwatch(inspect ? common::jsonString(*inspect, "Id", id) : id);
+  }
   Status st = docker_->removeContainer(id, /*force=*/true, ctx.deadline);
   // CRI: RemoveContainer must be idempotent.
   if (!st && st.code() != Code::kNotFound) return st.withContext("remove container \"" + id + "\"");

@@ -11,6 +11,7 @@
 
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
+#include "logs/log_copier.h"
 #include "store/checkpoint.h"
 #include "translate/cri_api.h"
 
@@ -37,6 +38,8 @@ struct Options {
   // Creates the default sandbox image when missing (app/ owns the embedded pause program);
   // unset: a missing sandbox image is pulled.
   std::function<Status(docker::Deadline)> ensureDefaultSandboxImage;
+  // Copies Docker's json-file logs into the CRI log files; unset: no CRI log files are written.
+  std::shared_ptr<logs::LogCopier> logCopier;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -93,9 +96,11 @@ class CriService {
   DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_DECLARE_RPC)
 #undef DOCKERSHIM_DECLARE_RPC
 
-  const Options& options() const {
-    return options_;
-  }
+  const Options& options() const { return options_; }
+
+  // After a (re)start: copies the logs of every CRI container Docker has, so output written
+  // while dockershim was down reaches the CRI log files too.
+  Status resumeLogs(docker::Deadline deadline);
 
  private:
   // The sandbox image, created (default name) or pulled when missing.
@@ -105,6 +110,8 @@ class CriService {
   // The sandbox's inspect, NOT_FOUND when Docker has no such pause container.
   Result<nlohmann::json> inspectSandbox(const std::string& id, const CallContext& ctx);
   bool canLowerOomScore();
+  // Starts copying a container's output into its CRI log (inspect: Docker's view of it).
+  void watchLogs(const nlohmann::json& inspect);
 
   // What `docker info` says that CRI calls need. Consistency rule: these change only when
   // dockerd restarts or reloads its configuration, so they are refetched at most every 30 s;

@@ -9,8 +9,6 @@ namespace dockershim::cri {
     return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
-DOCKERSHIM_UNIMPLEMENTED(ReopenContainerLog, reopenContainerLog)
-
 DOCKERSHIM_UNIMPLEMENTED(Exec, exec)
 DOCKERSHIM_UNIMPLEMENTED(Attach, attach)
 DOCKERSHIM_UNIMPLEMENTED(PortForward, portForward)

@@ -60,8 +60,8 @@ std::optional<int64_t> lastEntryTime(int fd, std::size_t maxLine) {
   std::string buf(window, '\0');
   std::size_t got = 0;
   while (got < window) {
-    ssize_t n = ::pread(fd, buf.data() + got, window - got,
-                        static_cast<off_t>(size - window + got));
+    ssize_t n =
+        ::pread(fd, buf.data() + got, window - got, static_cast<off_t>(size - window + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return std::nullopt;
     got += static_cast<std::size_t>(n);
@@ -109,8 +109,9 @@ ContainerLog::~ContainerLog() {
 Status ContainerLog::openDestinationFd(int& fd) {
   // O_NOFOLLOW: the path is kubelet's, under /var/log/pods; a symlink planted there must not
   // make a root daemon append to another file. O_NONBLOCK: a FIFO there must not hang us.
+  // O_RDWR, not O_WRONLY: the torn-line check below reads the last byte.
   constexpr int kFlags =
-      O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
+      O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
   fd = ::open(criLogPath_.c_str(), kFlags, 0640);
   if (fd < 0 && errno == ENOENT) {
     // kubelet creates the container's log folder before CreateContainer; only that last folder
@@ -254,8 +255,8 @@ ContainerLog::ReadEnd ContainerLog::readSource(CopyScratch& scratch, std::size_t
     // again past our offset (Docker's max-file=1 truncates in place).
     const std::size_t back = cur_.offset > 0 ? 1 : 0;
     const std::size_t want = std::min(limits_.readChunkBytes, budget);
-    ssize_t n = ::pread(cur_.fd, scratch.in.data(), want + back,
-                        cur_.offset - static_cast<off_t>(back));
+    ssize_t n =
+        ::pread(cur_.fd, scratch.in.data(), want + back, cur_.offset - static_cast<off_t>(back));
     if (n < 0) {
       if (errno == EINTR) continue;
       spdlog::warn("read docker log \"{}\" of container \"{}\": {}", dockerLogPath_, id_,
@@ -316,8 +317,8 @@ void ContainerLog::queueRotatedSince(const Source& finished) {
     newer.push_back(src);
   }
   if (!newer.empty()) {
-    spdlog::info("docker rotated the log of container \"{}\" {} times since the last copy",
-                 id_, newer.size() + 1);
+    spdlog::info("docker rotated the log of container \"{}\" {} times since the last copy", id_,
+                 newer.size() + 1);
   }
   for (auto it = newer.rbegin(); it != newer.rend(); ++it) queue_.push_back(*it);
 }

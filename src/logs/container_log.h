@@ -110,11 +110,11 @@ class ContainerLog {
   const CopyLimits limits_;
 
   Source cur_;
-  std::deque<Source> queue_;               // finished rotations to read after cur_, oldest first
+  std::deque<Source> queue_;  // finished rotations to read after cur_, oldest first
   std::vector<std::pair<dev_t, ino_t>> done_;  // files read to their end, newest last
   bool started_ = false;
 
-  std::string pending_;   // a Docker line not yet ended by '\n'
+  std::string pending_;    // a Docker line not yet ended by '\n'
   bool skipping_ = false;  // inside a line over maxLineBytes, dropped up to its '\n'
 
   std::optional<ResumePoint> resume_;  // set until the copy has passed the resume point

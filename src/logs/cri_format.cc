@@ -190,10 +190,10 @@ std::optional<int64_t> parseRfc3339Nano(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
 
-  const int64_t secs = daysFromCivil(year, static_cast<unsigned>(month),
-                                     static_cast<unsigned>(day)) *
-                           kSecondsPerDay +
-                       hour * 3600 + minute * 60 + second - offsetSeconds;
+  const int64_t secs =
+      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
+          kSecondsPerDay +
+      hour * 3600 + minute * 60 + second - offsetSeconds;
   int64_t result = 0;
   if (__builtin_mul_overflow(secs, kNanosPerSecond, &result) ||
       __builtin_add_overflow(result, nanos, &result)) {

@@ -30,13 +30,15 @@ struct LogCopierOptions {
 // Copies containers' stdout/stderr from Docker's json-file logs into the CRI log files kubelet
 // reads (`kubectl logs`), on ONE worker thread for all containers: inotify on each container's
 // Docker folder (IN_MODIFY | IN_CREATE | IN_MOVED_TO) wakes it, a periodic poll backs it up.
-// The worker takes a container's lock only while copying a bounded slice of its log, and no
-// lock of the caller's, so a container writing fast neither starves the others nor slows RPCs.
+// The worker holds a container's lock only while copying one bounded slice of that container's
+// log (passBudgetBytes) and never holds the registry lock during file I/O, so a container
+// writing fast neither starves the others nor makes an RPC wait longer than one slice.
 //
 // Thread-safe: every public method may be called from any thread.
 class LogCopier {
  public:
-  // Starts the worker. Without inotify (out of instances) it warns and polls.
+  // Starts the worker. Without inotify (out of instances) it warns and polls. INVALID_ARGUMENT
+  // for a zero interval, budget or size.
   static Result<std::unique_ptr<LogCopier>> create(LogCopierOptions options = {});
 
   // Flushes and joins, as stop() does.
@@ -86,8 +88,8 @@ class LogCopier {
   void run();
   void wake();
   void readInotify();
-  void addDirWatchLocked(Slot& slot);
-  void removeDirWatchLocked(Slot& slot);
+  void addDirWatchLocked(const std::shared_ptr<Slot>& slot);
+  void removeDirWatchLocked(const std::shared_ptr<Slot>& slot);
   std::shared_ptr<Slot> find(const std::string& containerId) const;
 
   const LogCopierOptions options_;
@@ -98,6 +100,7 @@ class LogCopier {
   std::unordered_map<std::string, std::shared_ptr<Slot>> slots_;
   std::unordered_map<int, std::vector<std::shared_ptr<Slot>>> byWatch_;  // inotify wd → slots
   bool stopped_ = false;
+  bool warnedWatchLimit_ = false;
 
   std::atomic<bool> stopping_{false};
   std::thread worker_;

@@ -25,9 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr char kPauseImage[] = "dockershim.invalid/pause:1.0";
 
-docker::DockerClient& engine() {
-  return TestBed::get().docker();
-}
+docker::DockerClient& engine() { return TestBed::get().docker(); }
 
 // The default shim runs with --root-directory=<bed>/shim-root.
 std::string checkpointPath(const std::string& sandboxId) {
@@ -41,9 +39,7 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-bool exists(const std::string& path) {
-  return ::access(path.c_str(), F_OK) == 0;
-}
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 // The shim creates its pause image in the background at start; it may not be there yet when
 // this group runs first.

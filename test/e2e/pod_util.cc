@@ -1,6 +1,7 @@
 #include "e2e/pod_util.h"
 
 #include <atomic>
+#include <filesystem>
 #include <random>
 
 namespace dockershim::e2e {
@@ -23,7 +24,9 @@ v1::PodSandboxConfig podConfig(const std::string& name) {
   c.set_hostname("host-" + suffix);
   (*c.mutable_labels())["app"] = name;
   (*c.mutable_annotations())["note"] = "made by " + name;
+  // kubelet creates the pod's log directory before it runs the sandbox; so does the test.
   c.set_log_directory(TestBed::get().dir() + "/pod-logs/" + suffix);
+  std::filesystem::create_directories(c.log_directory());
   return c;
 }
 

@@ -16,9 +16,7 @@
 
 namespace dockershim::e2e {
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_) {
-  other.pid_ = -1;
-}
+Process::Process(Process&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
@@ -29,9 +27,7 @@ Process& Process::operator=(Process&& other) noexcept {
   return *this;
 }
 
-Process::~Process() {
-  stop();
-}
+Process::~Process() { stop(); }
 
 Process Process::spawn(const std::vector<std::string>& argv, const std::string& logFile) {
   pid_t pid = ::fork();

@@ -86,9 +86,7 @@ grpc::ClientContext* withDeadline(grpc::ClientContext& ctx, std::chrono::millise
   return &ctx;
 }
 
-bool TestBed::started() {
-  return instance != nullptr;
-}
+bool TestBed::started() { return instance != nullptr; }
 
 TestBed& TestBed::get() {
   if (!instance) {
