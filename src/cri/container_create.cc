@@ -95,10 +95,21 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   auto cgroupParent = translate::dockerCgroupParent(req.sandbox_config().linux().cgroup_parent(),
                                                     facts->cgroupDriver);
   if (!cgroupParent) return cgroupParent.status().withContext("create container");
+  // CRI: log_path is relative to the sandbox's log_directory; nothing may lead out of it.
+  if (!config.log_path().empty()) {
+    fs::path rel(config.log_path());
+    bool escapes = rel.is_absolute();
+    for (const auto& part : rel) escapes = escapes || part == "..";
+    if (escapes) {
+      return {Code::kInvalidArgument, "create container: log_path \"" + config.log_path() +
+                                          "\" must stay inside the log directory"};
+    }
+  }
   std::string logPath;
   if (!req.sandbox_config().log_directory().empty() && !config.log_path().empty()) {
     logPath = (fs::path(req.sandbox_config().log_directory()) / config.log_path()).string();
   }
+  std::error_code fsError;
   translate::ContainerCreateContext createCtx{
       .sandboxId = fullSandboxId,
       // As given: Docker resolves it to the image just checked, and ContainerStatus.image then
@@ -108,7 +119,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
       .cgroupParent = *cgroupParent,
       .apiVersion = docker_->versionInfo().negotiated,
       .hostCapabilities = hostCapabilities_,
-      .apparmorEnabled = fs::exists("/sys/kernel/security/apparmor"),
+      .apparmorEnabled = fs::exists("/sys/kernel/security/apparmor", fsError),
       .readFile = readProfile,
   };
   // Translate before touching anything: bad input leaves nothing behind (not even a created

@@ -30,8 +30,8 @@ Status CriService::stopContainer(const v1::StopContainerRequest& req, v1::StopCo
   // Docker waits `timeout` seconds before SIGKILL; the call must be allowed that long (kubelet
   // sets its own deadline to the grace period plus its request timeout).
   auto deadline =
-      std::max(ctx.deadline,
-               docker::deadlineIn(std::chrono::seconds(std::max<int64_t>(0, req.timeout()) + 30)));
+      std::max(ctx.deadline, docker::deadlineIn(std::chrono::seconds(
+                                 std::clamp<int64_t>(req.timeout(), 0, 24 * 3600) + 30)));
   Status st = docker_->stopContainer(id, req.timeout(), deadline);
   // CRI: StopContainer must be idempotent; a container already gone is stopped.
   if (!st && st.code() != Code::kNotFound) return st.withContext("stop container \"" + id + "\"");

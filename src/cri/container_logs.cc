@@ -43,15 +43,20 @@ Status CriService::resumeLogs(docker::Deadline deadline) {
   auto list = docker_->listContainers(filters, deadline);
   if (!list) return list.status().withContext("resume container logs");
   if (!list->is_array()) return Status::ok();
+  Status failed;
   for (const auto& summary : *list) {
     std::string id = common::jsonString(summary, "Id");
     if (id.empty() || options_.logCopier->watching(id)) continue;
     // A container never started has written nothing yet: StartContainer will watch it.
     if (common::jsonString(summary, "State") == "created") continue;
-    auto inspect = docker_->inspectContainer(id, deadline);
-    if (inspect) watchLogs(*inspect);
+    auto inspect = docker_->inspectContainer(id, docker::deadlineIn(std::chrono::seconds(5)));
+    if (inspect) {
+      watchLogs(*inspect);
+    } else if (inspect.status().code() != Code::kNotFound) {
+      failed = inspect.status();  // the caller retries; containers watched so far stay watched
+    }
   }
-  return Status::ok();
+  return failed;
 }
 
 Status CriService::reopenContainerLog(const v1::ReopenContainerLogRequest& req,

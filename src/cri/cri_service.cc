@@ -18,9 +18,12 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
 
 Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) {
   constexpr auto kTtl = std::chrono::seconds(30);
-  std::lock_guard<std::mutex> lock(factsMu_);
   auto now = docker::Clock::now();
-  if (facts_ && now - factsAt_ < kTtl) return *facts_;
+  {
+    std::lock_guard<std::mutex> lock(factsMu_);
+    if (facts_ && now - factsAt_ < kTtl) return *facts_;
+  }
+  // Not under the lock: one slow `docker info` must not hold up every other caller's deadline.
   auto info = docker_->info(ctx.deadline);
   if (!info) return info.status();
   DockerFacts facts;
@@ -33,6 +36,7 @@ Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) 
       for (const auto& [name, _] : runtimes->items()) facts.runtimes.push_back(name);
     }
   }
+  std::lock_guard<std::mutex> lock(factsMu_);
   facts_ = facts;
   factsAt_ = now;
   return facts;

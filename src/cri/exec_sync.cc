@@ -1,6 +1,8 @@
 // ExecSync: run a command in a container and return its output and exit code.
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <array>
 #include <thread>
@@ -50,8 +52,9 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
   // CRI: timeout 0 means none; the call's own deadline still bounds it.
   auto commandDeadline = ctx.deadline;
   if (req.timeout() > 0) {
-    commandDeadline =
-        std::min(commandDeadline, docker::deadlineIn(std::chrono::seconds(req.timeout())));
+    // Capped at a day: a huge timeout must not overflow into a deadline in the past.
+    int64_t seconds = std::min<int64_t>(req.timeout(), 24 * 3600);
+    commandDeadline = std::min(commandDeadline, docker::deadlineIn(std::chrono::seconds(seconds)));
   }
   auto stream = docker_->startExec(*execId, /*tty=*/false, ctx.deadline);
   if (!stream) return stream.status().withContext("exec sync in \"" + id + "\"");
@@ -85,10 +88,20 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
   (*stream)->close();
 
   if (readStatus.code() == Code::kDeadlineExceeded) {
-    // The command outlived its timeout: it is killed, not left running unobserved.
+    // The command outlived its timeout: it is killed, not left running unobserved. The pid is
+    // pinned with a pidfd first and the exec re-checked, so a reused pid is never signalled.
     auto info = docker_->inspectExec(*execId, docker::deadlineIn(std::chrono::seconds(5)));
     int64_t pid = info ? common::jsonInt(*info, "Pid") : 0;
-    if (pid > 1 && common::jsonBool(*info, "Running")) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    if (pid > 1 && common::jsonBool(*info, "Running")) {
+      int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+      if (pidfd >= 0) {
+        auto again = docker_->inspectExec(*execId, docker::deadlineIn(std::chrono::seconds(5)));
+        if (again && common::jsonBool(*again, "Running") && common::jsonInt(*again, "Pid") == pid) {
+          ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        }
+        ::close(pidfd);
+      }
+    }
     return {Code::kDeadlineExceeded, "exec sync in \"" + id + "\": command timed out after " +
                                          std::to_string(req.timeout()) + "s"};
   }
@@ -98,12 +111,20 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
   }
 
   // The stream ends when the process exits; Docker records the code a moment later.
+  // A probe must never pass on an exit code nobody saw: no code, no answer.
   nlohmann::json info;
-  for (int i = 0; i < 100; ++i) {
+  for (;;) {
     auto inspected = docker_->inspectExec(*execId, ctx.deadline);
     if (!inspected) return inspected.status().withContext("exec sync in \"" + id + "\"");
     info = std::move(*inspected);
-    if (!common::jsonBool(info, "Running")) break;
+    if (!common::jsonBool(info, "Running", true) &&
+        common::jsonMember(info, "ExitCode").is_number_integer()) {
+      break;
+    }
+    if (docker::Clock::now() >= ctx.deadline) {
+      return {Code::kDeadlineExceeded,
+              "exec sync in \"" + id + "\": docker reported no exit code in time"};
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   resp->set_stdout(std::move(out));

@@ -36,11 +36,18 @@ Status writeResolvConf(const std::string& path, const std::string& content) {
   if (path.empty()) return {Code::kInternal, "docker reports no ResolvConfPath"};
   int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return {Code::kInternal, "open " + path + ": " + std::strerror(errno)};
-  ssize_t n = ::write(fd, content.data(), content.size());
-  ::close(fd);
-  if (n != static_cast<ssize_t>(content.size())) {
-    return {Code::kInternal, "write " + path + ": " + std::strerror(errno)};
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string why = n < 0 ? std::strerror(errno) : "short write";
+      ::close(fd);
+      return {Code::kInternal, "write " + path + ": " + why};
+    }
+    done += static_cast<size_t>(n);
   }
+  ::close(fd);
   return Status::ok();
 }
 

@@ -35,23 +35,25 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
                                   const CallContext& ctx) {
   const std::string& id = req.pod_sandbox_id();
   auto inspect = inspectSandbox(id, ctx);
-  if (!inspect) {
-    // CRI: stopping a sandbox that is already gone succeeds (its checkpoint is what is left).
-    if (inspect.status().code() == Code::kNotFound) return Status::ok();
+  if (!inspect && inspect.status().code() != Code::kNotFound) {
     return inspect.status().withContext("stop pod sandbox \"" + id + "\"");
   }
-  std::string fullId = common::jsonString(*inspect, "Id", id);
+  // CRI: stopping a sandbox whose pause container is gone succeeds; its containers, if any
+  // are left, are still stopped.
+  std::string fullId = inspect ? common::jsonString(*inspect, "Id", id) : id;
   // The pod's containers first: kubelet normally stopped them already, but not always.
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("stop pod sandbox \"" + id + "\"");
   for (const auto& c : *containers) {
     std::string cid = common::jsonString(c, "Id");
-    if (cid.empty() || common::jsonString(c, "State") != "running") continue;
+    std::string state = common::jsonString(c, "State");
+    if (cid.empty() || state == "exited" || state == "created" || state == "dead") continue;
     Status st = docker_->stopContainer(cid, kSandboxStopTimeoutSeconds, ctx.deadline);
     if (!st && st.code() != Code::kNotFound) {
       return st.withContext("stop pod sandbox \"" + id + "\": container " + cid);
     }
   }
+  if (!inspect) return Status::ok();
   Status st = docker_->stopContainer(fullId, kSandboxStopTimeoutSeconds, ctx.deadline);
   if (!st && st.code() != Code::kNotFound) return st.withContext("stop pod sandbox \"" + id + "\"");
   spdlog::info("stopped sandbox {}", fullId);

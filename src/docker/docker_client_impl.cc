@@ -16,6 +16,34 @@ namespace dockershim::docker {
 namespace http = boost::beast::http;
 using nlohmann::json;
 
+namespace {
+
+// Names and IDs come from CRI clients and are pasted into request paths: anything that could
+// change the path, add a query or split the request is refused before it reaches Docker.
+bool safeSegment(std::string_view s, std::string_view extra) {
+  if (s.empty() || s.size() > 512 || s.find("..") != std::string_view::npos) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-' || extra.find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return s.front() != '/' && s.front() != '.' && s.front() != '-';
+}
+
+Status checkId(std::string_view what, std::string_view id) {
+  if (safeSegment(id, "")) return Status::ok();
+  return {Code::kInvalidArgument,
+          std::string(what) + " \"" + std::string(id) + "\" is not a valid ID"};
+}
+
+// Image references add '/', ':' and '@' to what IDs may hold.
+Status checkImageName(std::string_view name) {
+  if (safeSegment(name, "/:@")) return Status::ok();
+  return {Code::kInvalidArgument, "\"" + std::string(name) + "\" is not a valid image reference"};
+}
+
+}  // namespace
+
 Result<std::string> unixSocketPath(std::string_view endpoint) {
   constexpr std::string_view kScheme = "unix://";
   if (endpoint.substr(0, kScheme.size()) == kScheme) endpoint.remove_prefix(kScheme.size());
@@ -79,6 +107,8 @@ Result<Response> DockerClientImpl::call(const Request& request, Deadline deadlin
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     auto conn = pool_.acquire(reused);
+    // A POST is not sent twice: Docker may have acted on it (a create would leak a container).
+    const bool retriable = reused && attempt == 0 && request.method != "POST";
     Status st;
     if (!conn->open()) st = conn->connect(deadline);
     if (st.isOk()) st = conn->writeRequest(req, deadline);
@@ -92,8 +122,8 @@ Result<Response> DockerClientImpl::call(const Request& request, Deadline deadlin
         return resp;
       }
       st = resp.status();
-      if (reused && !gotBytes && attempt == 0 && st.code() == Code::kUnavailable) continue;
-    } else if (reused && attempt == 0 && st.code() == Code::kUnavailable) {
+      if (retriable && !gotBytes && st.code() == Code::kUnavailable) continue;
+    } else if (retriable && st.code() == Code::kUnavailable) {
       continue;
     }
     record(request.operation, start, st, 0, request);
@@ -174,6 +204,7 @@ Result<json> DockerClientImpl::listImages(const std::string& reference, Deadline
 }
 
 Result<json> DockerClientImpl::inspectImage(const std::string& name, Deadline deadline) {
+  if (Status st = checkImageName(name); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   return callJson(
       {.method = "GET", .path = "/images/" + name + "/json", .operation = "inspect_image"},
@@ -208,6 +239,7 @@ Status DockerClientImpl::pullImage(const std::string& repository, const std::str
 }
 
 Result<json> DockerClientImpl::removeImage(const std::string& name, bool force, Deadline deadline) {
+  if (Status st = checkImageName(name); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   return callJson(
       {.method = "DELETE",
@@ -261,6 +293,7 @@ Result<std::string> DockerClientImpl::createContainer(const std::string& name, c
 }
 
 Status DockerClientImpl::startContainer(const std::string& id, Deadline deadline) {
+  if (Status st = checkId("container", id); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   auto r = callJson({.method = "POST",
                      .path = "/containers/" + id + "/start",
@@ -272,6 +305,7 @@ Status DockerClientImpl::startContainer(const std::string& id, Deadline deadline
 
 Status DockerClientImpl::stopContainer(const std::string& id, int64_t timeoutSeconds,
                                        Deadline deadline) {
+  if (Status st = checkId("container", id); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   // Docker API: 304 means already stopped (statusFromHttp treats it as OK).
   auto r =
@@ -285,6 +319,7 @@ Status DockerClientImpl::stopContainer(const std::string& id, int64_t timeoutSec
 }
 
 Status DockerClientImpl::removeContainer(const std::string& id, bool force, Deadline deadline) {
+  if (Status st = checkId("container", id); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   auto r = callJson(
       {.method = "DELETE",
@@ -296,6 +331,7 @@ Status DockerClientImpl::removeContainer(const std::string& id, bool force, Dead
 }
 
 Result<json> DockerClientImpl::inspectContainer(const std::string& id, Deadline deadline) {
+  if (Status st = checkId("container", id); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   return callJson(
       {.method = "GET", .path = "/containers/" + id + "/json", .operation = "inspect_container"},
@@ -304,6 +340,7 @@ Result<json> DockerClientImpl::inspectContainer(const std::string& id, Deadline 
 
 Status DockerClientImpl::updateContainer(const std::string& id, const json& resources,
                                          Deadline deadline) {
+  if (Status st = checkId("container", id); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   auto r = callJson({.method = "POST",
                      .path = "/containers/" + id + "/update",
@@ -325,6 +362,7 @@ Result<json> DockerClientImpl::listContainers(const json& filters, Deadline dead
 
 Result<std::string> DockerClientImpl::createExec(const std::string& containerId, const json& body,
                                                  Deadline deadline) {
+  if (Status st = checkId("container", containerId); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   auto created = callJson({.method = "POST",
                            .path = "/containers/" + containerId + "/exec",
@@ -340,6 +378,7 @@ Result<std::string> DockerClientImpl::createExec(const std::string& containerId,
 
 Result<std::unique_ptr<HijackedStream>> DockerClientImpl::startExec(const std::string& execId,
                                                                     bool tty, Deadline deadline) {
+  if (Status st = checkId("exec", execId); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   json body = {{"Detach", false}, {"Tty", tty}};
   return upgrade({.method = "POST",
@@ -351,6 +390,7 @@ Result<std::unique_ptr<HijackedStream>> DockerClientImpl::startExec(const std::s
 }
 
 Result<json> DockerClientImpl::inspectExec(const std::string& execId, Deadline deadline) {
+  if (Status st = checkId("exec", execId); !st) return st;
   if (Status st = ensureNegotiated(deadline); !st) return st;
   return callJson(
       {.method = "GET", .path = "/exec/" + execId + "/json", .operation = "inspect_exec"},

@@ -260,6 +260,13 @@ TEST_CASE("CreateContainer with bad input or in a bad sandbox leaves nothing",
   groupOnly.mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(5);
   CHECK(createContainer(shim, podId, pod, groupOnly, nullptr).error_code() ==
         grpc::StatusCode::INVALID_ARGUMENT);
+  for (const char* escape : {"../escape.log", "/etc/escape.log", "a/../../escape.log"}) {
+    auto badLog = containerConfig("badlog");
+    badLog.set_log_path(escape);
+    INFO(escape);
+    CHECK(createContainer(shim, podId, pod, badLog, nullptr).error_code() ==
+          grpc::StatusCode::INVALID_ARGUMENT);
+  }
   auto noImage = containerConfig("noimage");
   noImage.mutable_image()->set_image("never-pulled:1");
   CHECK(createContainer(shim, podId, pod, noImage, nullptr).error_code() ==

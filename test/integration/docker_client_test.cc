@@ -265,3 +265,30 @@ TEST_CASE("an upgraded connection carries Docker's multiplexed stream both ways"
   REQUIRE_FALSE(refused);
   CHECK(refused.status().code() == Code::kNotFound);
 }
+
+TEST_CASE("IDs and names that could rewrite the request never reach Docker", "[integration]") {
+  std::atomic<int> requests{0};
+  FakeDocker fake([&](const FakeRequest& r) {
+    if (r.target != "/version") requests++;
+    if (r.target == "/version") return versionReply();
+    return jsonReply(200, "{}");
+  });
+  docker::DockerClientImpl client(fake.socketPath());
+  REQUIRE(client.negotiate(docker::deadlineIn(5s)));
+  for (std::string bad :
+       {"abc/kill?signal=KILL&x=", "abc\r\nHost: x", "../../info", "", ".hidden", "a b", "-rf"}) {
+    INFO(bad);
+    CHECK(client.inspectContainer(bad, docker::deadlineIn(5s)).status().code() ==
+          Code::kInvalidArgument);
+    CHECK(client.stopContainer(bad, 1, docker::deadlineIn(5s)).code() == Code::kInvalidArgument);
+    CHECK(client.inspectExec(bad, docker::deadlineIn(5s)).status().code() ==
+          Code::kInvalidArgument);
+  }
+  CHECK(client.inspectImage("busybox?x=1", docker::deadlineIn(5s)).status().code() ==
+        Code::kInvalidArgument);
+  CHECK(requests == 0);
+  // Real IDs and references pass.
+  CHECK(client.inspectContainer("0123456789abcdef", docker::deadlineIn(5s)));
+  CHECK(client.inspectImage("127.0.0.1:5000/a/b:1.0@sha256:abc", docker::deadlineIn(5s)));
+  CHECK(requests == 2);
+}
