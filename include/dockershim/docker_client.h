@@ -18,9 +18,7 @@ using Clock = std::chrono::steady_clock;
 // Every Docker call carries the deadline of the CRI call it serves.
 using Deadline = Clock::time_point;
 
-inline Deadline deadlineIn(std::chrono::milliseconds d) {
-  return Clock::now() + d;
-}
+inline Deadline deadlineIn(std::chrono::milliseconds d) { return Clock::now() + d; }
 
 // What the verb of a request means for error mapping (Docker answers 409 for different things).
 // kPull: registry operations, whose failures Docker reports only as text (see docker/errors).

@@ -57,9 +57,7 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status errorStatus(Code code, std::string message) {
-  return {code, std::move(message)};
-}
+inline Status errorStatus(Code code, std::string message) { return {code, std::move(message)}; }
 
 // A value or the Status that explains why there is none.
 template <typename T>

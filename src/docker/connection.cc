@@ -19,9 +19,7 @@ namespace {
 constexpr size_t kMaxBodyBytes = 512u << 20;  // an image list of a large node fits easily
 
 // Asio timers overflow on time_point::max(); a year is "no deadline" for any call.
-Deadline clamp(Deadline d) {
-  return std::min(d, Clock::now() + std::chrono::hours(24 * 365));
-}
+Deadline clamp(Deadline d) { return std::min(d, Clock::now() + std::chrono::hours(24 * 365)); }
 }  // namespace
 
 Connection::Connection(std::string socketPath)

@@ -49,9 +49,7 @@ CriServer::CriServer(cri::CriService& core, CallSettings settings)
       runtimeV1alpha2_(core, settings),
       imageV1alpha2_(core, settings) {}
 
-CriServer::~CriServer() {
-  shutdown(std::chrono::milliseconds(0));
-}
+CriServer::~CriServer() { shutdown(std::chrono::milliseconds(0)); }
 
 void CriServer::configure(grpc::ServerBuilder& builder) {
   builder.RegisterService(&runtimeV1_);

@@ -226,9 +226,7 @@ Status internalError(std::string_view what, const std::exception& e) {
 
 }  // namespace
 
-uint32_t checkpointChecksum(const SandboxCheckpoint& cp) {
-  return fnv1a32(compact(dataJson(cp)));
-}
+uint32_t checkpointChecksum(const SandboxCheckpoint& cp) { return fnv1a32(compact(dataJson(cp))); }
 
 std::string encodeCheckpoint(const SandboxCheckpoint& cp) {
   OrderedJson root = OrderedJson::object();
@@ -272,9 +270,7 @@ Result<DecodedCheckpoint> decodeCheckpoint(std::string_view text) {
 CheckpointStore::CheckpointStore(std::string rootDirectory)
     : dir_((std::filesystem::path(std::move(rootDirectory)) / kSandboxFolder).string()) {}
 
-Status CheckpointStore::ensureDirectory() {
-  return makeDirectories(std::filesystem::path(dir_));
-}
+Status CheckpointStore::ensureDirectory() { return makeDirectories(std::filesystem::path(dir_)); }
 
 Status CheckpointStore::write(const std::string& sandboxId, const SandboxCheckpoint& cp) {
   try {

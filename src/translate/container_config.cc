@@ -77,9 +77,7 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-Status invalid(std::string message) {
-  return {Code::kInvalidArgument, std::move(message)};
-}
+Status invalid(std::string message) { return {Code::kInvalidArgument, std::move(message)}; }
 
 json stringArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
   json out = json::array();

@@ -78,9 +78,7 @@ int64_t daysFromCivil(int64_t y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
-bool isLeapYear(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+bool isLeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 int daysInMonth(int y, int m) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -399,9 +397,7 @@ constexpr size_t kFullIdLength = 64;
 
 }  // namespace
 
-int64_t dockerTimeToNanos(std::string_view time) {
-  return parseRfc3339(time).value_or(0);
-}
+int64_t dockerTimeToNanos(std::string_view time) { return parseRfc3339(time).value_or(0); }
 
 std::string containerImageRef(const json& image, std::string_view configuredImage,
                               std::string_view imageId) {
@@ -551,6 +547,19 @@ Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStat
   return Status::ok();
 }
 
+namespace {
+// Docker's filters object shared by both lists. Docker API: the id filter resolves a unique ID
+// prefix (an ambiguous one matches nothing).
+
+json listFilters(json labels, const std::string& id, const std::vector<std::string_view>& states) {
+  json out = json::object();
+  out["label"] = std::move(labels);
+  if (!id.empty()) out["id"] = json::array({id});
+  if (!states.empty()) out["status"] = statusArray(states);
+  return out;
+}
+}  // namespace
+
 json containerListFilters(const runtime::v1::ContainerFilter& filter) {
   json labels = json::array();
   labels.push_back(std::string(kContainerTypeLabel) + "=" + kContainerTypeContainer);
@@ -558,33 +567,18 @@ json containerListFilters(const runtime::v1::ContainerFilter& filter) {
     labels.push_back(std::string(kSandboxIdLabel) + "=" + filter.pod_sandbox_id());
   }
   addLabelSelector(filter.label_selector(), labels);
-
-  json out = json::object();
-  out["label"] = std::move(labels);
-  // Docker API: the id filter resolves a unique ID prefix (an ambiguous one matches nothing).
-  if (!filter.id().empty()) out["id"] = json::array({filter.id()});
-  if (filter.has_state()) {
-    if (auto states = dockerStatesFor(filter.state().state()); !states.empty()) {
-      out["status"] = statusArray(states);
-    }
-  }
-  return out;
+  return listFilters(std::move(labels), filter.id(),
+                     filter.has_state() ? dockerStatesFor(filter.state().state())
+                                        : std::vector<std::string_view>{});
 }
 
 json sandboxListFilters(const runtime::v1::PodSandboxFilter& filter) {
   json labels = json::array();
   labels.push_back(std::string(kContainerTypeLabel) + "=" + kContainerTypeSandbox);
   addLabelSelector(filter.label_selector(), labels);
-
-  json out = json::object();
-  out["label"] = std::move(labels);
-  if (!filter.id().empty()) out["id"] = json::array({filter.id()});
-  if (filter.has_state()) {
-    if (auto states = dockerStatesFor(filter.state().state()); !states.empty()) {
-      out["status"] = statusArray(states);
-    }
-  }
-  return out;
+  return listFilters(std::move(labels), filter.id(),
+                     filter.has_state() ? dockerStatesFor(filter.state().state())
+                                        : std::vector<std::string_view>{});
 }
 
 bool matches(const runtime::v1::ContainerFilter& filter, const runtime::v1::Container& c) {

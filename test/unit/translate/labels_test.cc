@@ -13,9 +13,7 @@ ProtoMap protoMap(const std::map<std::string, std::string>& in) {
   return out;
 }
 
-std::map<std::string, std::string> stdMap(const ProtoMap& in) {
-  return {in.begin(), in.end()};
-}
+std::map<std::string, std::string> stdMap(const ProtoMap& in) { return {in.begin(), in.end()}; }
 
 using StringMap = std::map<std::string, std::string>;
 
