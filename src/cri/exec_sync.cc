@@ -9,29 +9,10 @@
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "cri/exec_output.h"
 #include "docker/stream_demux.h"
 
 namespace dockershim::cri {
-
-namespace {
-
-// kubelet probes and `crictl exec -s` read the whole output into memory; a command that
-// prints without end must not take the daemon's memory with it.
-constexpr size_t kMaxExecOutput = 16u << 20;
-constexpr char kTruncated[] = "\n[dockershim: output truncated at 16 MiB]\n";
-
-void append(std::string& out, bool& truncated, const std::string& data) {
-  if (truncated) return;
-  if (out.size() + data.size() <= kMaxExecOutput) {
-    out += data;
-    return;
-  }
-  out.append(data, 0, kMaxExecOutput - out.size());
-  out += kTruncated;
-  truncated = true;
-}
-
-}  // namespace
 
 Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse* resp,
                             const CallContext& ctx) {
@@ -60,8 +41,7 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
   if (!stream) return stream.status().withContext("exec sync in \"" + id + "\"");
 
   docker::StreamDemuxer demux;
-  std::string out, err;
-  bool outTruncated = false, errTruncated = false;
+  ExecOutput output;
   std::vector<docker::Frame> frames;
   std::array<char, 32 * 1024> buf{};
   Status readStatus;
@@ -79,9 +59,9 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
     }
     for (const auto& f : frames) {
       if (f.stream == docker::StreamType::kStderr) {
-        append(err, errTruncated, f.data);
+        output.addStderr(f.data);
       } else {
-        append(out, outTruncated, f.data);
+        output.addStdout(f.data);
       }
     }
   }
@@ -106,7 +86,7 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
                                          std::to_string(req.timeout()) + "s"};
   }
   if (!readStatus.isOk()) return readStatus.withContext("exec sync in \"" + id + "\"");
-  if (outTruncated || errTruncated) {
+  if (output.truncated()) {
     spdlog::warn("exec sync in \"{}\": output over 16 MiB truncated", id);
   }
 
@@ -127,6 +107,8 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  std::string out, err;
+  output.finish(&out, &err);
   resp->set_stdout(std::move(out));
   resp->set_stderr(std::move(err));
   resp->set_exit_code(static_cast<int32_t>(common::jsonInt(info, "ExitCode")));

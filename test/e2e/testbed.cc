@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/base64.h"
+#include "common/capabilities.h"
 
 namespace dockershim::e2e {
 
@@ -128,6 +129,26 @@ TestBed::~TestBed() {
   if (!std::getenv("DOCKERSHIM_E2E_KEEP")) fs::remove_all(dir_, ec);
 }
 
+// The runtime the private dockerd runs containers with: DOCKERSHIM_E2E_RUNC_WRAPPER if set
+// ("" or "none" for plain runc), else the project's wrapper when this host's root cannot grant
+// every capability the kernel knows (runc would refuse privileged containers), else plain runc.
+std::string TestBed::runcWrapper() {
+  if (const char* env = std::getenv("DOCKERSHIM_E2E_RUNC_WRAPPER")) {
+    std::string w = env;
+    return w == "none" ? "" : w;
+  }
+  std::ifstream lastCap("/proc/sys/kernel/cap_last_cap");
+  int last = 40;
+  lastCap >> last;
+  uint64_t all = last >= 63 ? ~0ull : (1ull << (last + 1)) - 1;
+  uint64_t bounding = common::boundingCapabilities();
+  if ((bounding & all) == all) return "";
+  std::cerr << "test bed: this host's root lacks capabilities (CapBnd " << std::hex << bounding
+            << std::dec << "); the private dockerd runs containers through " << RUNC_WRAPPER
+            << ", which drops only those from privileged containers\n";
+  return RUNC_WRAPPER;
+}
+
 void TestBed::startDocker() {
   dockerSocket_ = dir_ + "/docker.sock";
   dockerLog_ = dir_ + "/dockerd.log";
@@ -143,8 +164,9 @@ void TestBed::startDocker() {
                                    "--ip-masq=false",
                                    "--userland-proxy=false",
                                    "--log-level=info"};
-  if (const char* runtime = std::getenv("DOCKERSHIM_E2E_RUNC_WRAPPER")) {
-    argv.push_back(std::string("--add-runtime=testbed=") + runtime);
+  std::string wrapper = runcWrapper();
+  if (!wrapper.empty()) {
+    argv.push_back("--add-runtime=testbed=" + wrapper);
     argv.push_back("--default-runtime=testbed");
   }
   dockerd_ = Process::spawn(argv, dockerLog_);
@@ -267,7 +289,12 @@ std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraAr
   shim->process = Process::spawn(argv, shim->log);
   if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));
   if (waitReady) waitForSocket(shim->socket, shim->process, 30s);
-  shim->channel = grpc::CreateChannel("unix:" + shim->socket, grpc::InsecureChannelCredentials());
+  // As the kubelet dials: 16 MiB messages both ways.
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  args.SetMaxSendMessageSize(16 << 20);
+  shim->channel =
+      grpc::CreateCustomChannel("unix:" + shim->socket, grpc::InsecureChannelCredentials(), args);
   shim->runtime = runtime::v1::RuntimeService::NewStub(shim->channel);
   shim->images = runtime::v1::ImageService::NewStub(shim->channel);
   shim->runtimeV1alpha2 = runtime::v1alpha2::RuntimeService::NewStub(shim->channel);

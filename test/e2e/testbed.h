@@ -58,6 +58,7 @@ class TestBed {
 
  private:
   TestBed();
+  static std::string runcWrapper();
   void startDocker();
   void buildBusybox();
   void startRegistry();
