@@ -26,4 +26,14 @@ uint64_t boundingCapabilities() {
   return parseCapBnd(ss.str());
 }
 
+std::string missingCapabilities(uint64_t set) {
+  std::string out;
+  for (size_t bit = 0; bit < kCapabilityNames.size(); ++bit) {
+    if ((set >> bit) & 1) continue;
+    if (!out.empty()) out += ", ";
+    out += kCapabilityNames[bit];
+  }
+  return out;
+}
+
 }  // namespace dockershim::common

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "common/capabilities.h"
 #include "common/json_util.h"
 #include "cri/cri_service.h"
 
@@ -13,6 +14,15 @@ Status CriService::startContainer(const v1::StartContainerRequest& req, v1::Star
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "start container: container id is empty"};
   if (Status st = docker_->startContainer(id, ctx.deadline); !st) {
+    // runc's words when the host cannot grant what Docker asked for (privileged containers get
+    // every capability Docker knows): say which ones this host lacks, the runtime does not.
+    const uint64_t bounding = common::boundingCapabilities();
+    std::string missing = common::missingCapabilities(bounding);
+    if (st.message().find("apply caps") != std::string::npos && !missing.empty()) {
+      st = Status(st.code(), st.message() + " (this host's root lacks capabilities " + missing +
+                                 ": a container asking for them, as privileged ones do, cannot "
+                                 "start here)");
+    }
     return st.withContext("start container \"" + id + "\"");
   }
   spdlog::info("started container {}", id);

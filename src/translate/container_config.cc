@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/capabilities.h"
 #include "translate/labels.h"
 
 // CRI ContainerConfig -> Docker POST /containers/create, the way dockershim and cri-dockerd
@@ -51,25 +52,9 @@ std::optional<ApiVersion> parseApiVersion(std::string_view text) {
   return v;
 }
 
-// Linux capability numbers (include/uapi/linux/capability.h): index = bit in the bounding set,
-// four to a row (row n holds bits 4n .. 4n+3).
-// clang-format off
-constexpr std::array<std::string_view, 41> kCapabilities = {
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER",
-    "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST",
-    "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
-    "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE",
-    "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
-    "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
-    "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM",
-    "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
-    "CHECKPOINT_RESTORE",
-};
-// clang-format on
+constexpr auto& kCapabilities = common::kCapabilityNames;
 constexpr int kCapAuditRead = 37;
-constexpr int kCapSysResource = 24;
+using common::kCapSysResource;
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -427,6 +412,7 @@ Result<json> makeBody(const v1::ContainerConfig& config, const v1::PodSandboxCon
   if (!devices) return devices.status();
   if (!devices->empty()) host["Devices"] = std::move(*devices);
   if (!ctx.cgroupParent.empty()) host["CgroupParent"] = ctx.cgroupParent;
+  if (!ctx.runtime.empty()) host["Runtime"] = ctx.runtime;
 
   const auto& res = config.linux().resources();
   host.update(dockerResources(res));

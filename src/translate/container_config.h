@@ -19,6 +19,9 @@ struct ContainerCreateContext {
   std::string image;         // what Docker should run, as kubelet named it (checked present)
   std::string logPath;       // absolute CRI log path (sandbox log_directory + log_path), or ""
   std::string cgroupParent;  // the sandbox's cgroup parent, already in the cgroup driver's form
+  // The sandbox's Docker runtime (its HostConfig.Runtime): a pod's RuntimeClass applies to all
+  // of its containers, and kubelet names it only in RunPodSandbox. "" leaves Docker's default.
+  std::string runtime;
   std::string apiVersion;    // negotiated Docker API version: every field must be valid for it
   // Capabilities the host can grant (bit n = capability n, the bounding set): `ALL` expands to
   // these (for privileged containers too). Docker gives a privileged container its own full

@@ -433,3 +433,40 @@ TEST_CASE("a created container that never ran is listed, reported and removed",
   }
   cleanupPod(shim, podId);
 }
+
+TEST_CASE(
+    "a privileged container on a host that cannot grant every capability is refused "
+    "with the reason",
+    "[container][security][privileged]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("plainpriv");
+  // The test bed's "plain-runc" runtime is runc without the wrapper: what a user's node does.
+  std::string podId = runPod(shim, pod, "plain-runc");
+  CHECK(dockerInspect(podId)["HostConfig"]["Runtime"] == "plain-runc");
+  auto config = containerConfig("priv");
+  config.mutable_linux()->mutable_security_context()->set_privileged(true);
+  std::string id;
+  REQUIRE(createContainer(shim, podId, pod, config, &id).ok());
+  CHECK(dockerInspect(id)["HostConfig"]["Runtime"] == "plain-runc");
+  v1::StartContainerRequest req;
+  req.set_container_id(id);
+  v1::StartContainerResponse resp;
+  Ctx ctx;
+  auto s = shim.runtime->StartContainer(&ctx, req, &resp);
+  const uint64_t known = (1ull << common::kCapabilityNames.size()) - 1;
+  std::ifstream lastCapFile("/proc/sys/kernel/cap_last_cap");
+  int lastCap = 40;
+  lastCapFile >> lastCap;
+  const uint64_t kernel = known & ((1ull << (lastCap + 1)) - 1);
+  if ((common::boundingCapabilities() & kernel) == kernel) {
+    INFO(describe(s));
+    CHECK(s.ok());  // a real node: privileged just works
+  } else {
+    CHECK_FALSE(s.ok());
+    CHECK(s.error_message().find("lacks capabilities") != std::string::npos);
+    if (!((common::boundingCapabilities() >> common::kCapSysResource) & 1)) {
+      CHECK(s.error_message().find("SYS_RESOURCE") != std::string::npos);
+    }
+  }
+  cleanupPod(shim, podId);
+}

@@ -30,9 +30,11 @@ v1::PodSandboxConfig podConfig(const std::string& name) {
   return c;
 }
 
-std::string runPod(Shim& shim, const v1::PodSandboxConfig& config) {
+std::string runPod(Shim& shim, const v1::PodSandboxConfig& config,
+                   const std::string& runtimeHandler) {
   v1::RunPodSandboxRequest req;
   *req.mutable_config() = config;
+  req.set_runtime_handler(runtimeHandler);
   v1::RunPodSandboxResponse resp;
   Ctx ctx(120s);
   auto s = shim.runtime->RunPodSandbox(&ctx, req, &resp);

@@ -10,7 +10,9 @@ namespace dockershim::e2e {
 // A sandbox config with unique metadata (tests share one Docker engine).
 v1::PodSandboxConfig podConfig(const std::string& name);
 // Runs a sandbox; REQUIREs success.
-std::string runPod(Shim& shim, const v1::PodSandboxConfig& config);
+// Runs a sandbox (with a Docker runtime other than the default if given); REQUIREs success.
+std::string runPod(Shim& shim, const v1::PodSandboxConfig& config,
+                   const std::string& runtimeHandler = "");
 // A busybox container config running `args` (default: sleep forever).
 v1::ContainerConfig containerConfig(const std::string& name,
                                     std::vector<std::string> command = {"sleep", "100000"});

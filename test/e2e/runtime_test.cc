@@ -62,6 +62,7 @@ TEST_CASE("Status: runtime ready, network not ready until networking lands", "[r
   }
   CHECK(std::count(handlers.begin(), handlers.end(), "") == 1);
   CHECK(std::count(handlers.begin(), handlers.end(), "runc") == 1);
+  CHECK(std::count(handlers.begin(), handlers.end(), "plain-runc") == 1);  // the test bed's
   REQUIRE(resp.info().count("config") == 1);
   auto config = nlohmann::json::parse(resp.info().at("config"));
   CHECK(config["podInfraContainerImage"] == app::kDefaultPauseImage);

@@ -164,6 +164,8 @@ void TestBed::startDocker() {
                                    "--ip-masq=false",
                                    "--userland-proxy=false",
                                    "--log-level=info"};
+  // Plain runc under another name, for tests that must see what this host does without help.
+  argv.push_back("--add-runtime=plain-runc=runc");
   std::string wrapper = runcWrapper();
   if (!wrapper.empty()) {
     argv.push_back("--add-runtime=testbed=" + wrapper);

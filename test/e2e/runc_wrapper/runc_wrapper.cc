@@ -16,64 +16,17 @@
 #include <string>
 #include <vector>
 
+#include "common/capabilities.h"
+
+using dockershim::common::boundingCapabilities;
+using dockershim::common::kCapabilityNames;
 using nlohmann::json;
 
 namespace {
 
-const char* const kCapNames[] = {"CAP_CHOWN",
-                                 "CAP_DAC_OVERRIDE",
-                                 "CAP_DAC_READ_SEARCH",
-                                 "CAP_FOWNER",
-                                 "CAP_FSETID",
-                                 "CAP_KILL",
-                                 "CAP_SETGID",
-                                 "CAP_SETUID",
-                                 "CAP_SETPCAP",
-                                 "CAP_LINUX_IMMUTABLE",
-                                 "CAP_NET_BIND_SERVICE",
-                                 "CAP_NET_BROADCAST",
-                                 "CAP_NET_ADMIN",
-                                 "CAP_NET_RAW",
-                                 "CAP_IPC_LOCK",
-                                 "CAP_IPC_OWNER",
-                                 "CAP_SYS_MODULE",
-                                 "CAP_SYS_RAWIO",
-                                 "CAP_SYS_CHROOT",
-                                 "CAP_SYS_PTRACE",
-                                 "CAP_SYS_PACCT",
-                                 "CAP_SYS_ADMIN",
-                                 "CAP_SYS_BOOT",
-                                 "CAP_SYS_NICE",
-                                 "CAP_SYS_RESOURCE",
-                                 "CAP_SYS_TIME",
-                                 "CAP_SYS_TTY_CONFIG",
-                                 "CAP_MKNOD",
-                                 "CAP_LEASE",
-                                 "CAP_AUDIT_WRITE",
-                                 "CAP_AUDIT_CONTROL",
-                                 "CAP_SETFCAP",
-                                 "CAP_MAC_OVERRIDE",
-                                 "CAP_MAC_ADMIN",
-                                 "CAP_SYSLOG",
-                                 "CAP_WAKE_ALARM",
-                                 "CAP_BLOCK_SUSPEND",
-                                 "CAP_AUDIT_READ",
-                                 "CAP_PERFMON",
-                                 "CAP_BPF",
-                                 "CAP_CHECKPOINT_RESTORE"};
-
-uint64_t boundingSet() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("CapBnd:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
-  }
-  return ~0ull;
-}
-
 bool grantable(const std::string& name, uint64_t bounding) {
-  for (size_t bit = 0; bit < std::size(kCapNames); ++bit) {
-    if (name == kCapNames[bit]) return (bounding >> bit) & 1;
+  for (size_t bit = 0; bit < kCapabilityNames.size(); ++bit) {
+    if (name == "CAP_" + std::string(kCapabilityNames[bit])) return (bounding >> bit) & 1;
   }
   return true;  // unknown to us: leave it for runc to judge
 }
@@ -129,7 +82,7 @@ std::string flagValue(int argc, char** argv, const std::string& name,
 }  // namespace
 
 int main(int argc, char** argv) {
-  uint64_t bounding = boundingSet();
+  uint64_t bounding = boundingCapabilities();
   if (std::string bundle = flagValue(argc, argv, "--bundle", "-b"); !bundle.empty()) {
     rewrite(bundle + "/config.json", json::json_pointer("/process/capabilities"), bounding);
   }

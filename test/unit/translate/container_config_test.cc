@@ -204,6 +204,13 @@ TEST_CASE("container config: namespaces join the sandbox", "[container_config]")
   }
 }
 
+TEST_CASE("container config: the sandbox's runtime runs its containers", "[container_config]") {
+  auto ctx = makeCtx();
+  CHECK(at(build(makeConfig(), ctx)["HostConfig"], "/Runtime") == json());
+  ctx.runtime = "runsc";
+  CHECK(at(build(makeConfig(), ctx)["HostConfig"], "/Runtime") == "runsc");
+}
+
 TEST_CASE("container config: namespace options fall back to the pod's", "[container_config]") {
   v1::PodSandboxConfig sandbox;
   auto* podNs = sandbox.mutable_linux()->mutable_security_context()->mutable_namespace_options();
