@@ -3,6 +3,7 @@
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "translate/container_list.h"
 #include "translate/labels.h"
 
 namespace dockershim::cri {

@@ -4,6 +4,7 @@
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "translate/container_list.h"
 #include "translate/container_status.h"
 
 namespace dockershim::cri {

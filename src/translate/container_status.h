@@ -7,6 +7,7 @@
 
 #include "dockershim/status.h"
 #include "translate/cri_api.h"
+#include "translate/naming.h"
 
 namespace dockershim::translate {
 
@@ -37,16 +38,6 @@ Status containerStatusFromInspect(const nlohmann::json& inspect, const nlohmann:
 void containerResourcesFromInspect(const nlohmann::json& inspect,
                                    runtime::v1::ContainerStatus* out);
 
-// Docker GET /containers/json entry -> CRI Container (pod_sandbox_id from the label; image_ref
-// and image_id are the image ID, which kubelet's image GC compares with ListImages ids).
-// INVALID_ARGUMENT for entries without a kube name: the caller skips them.
-Status containerFromSummary(const nlohmann::json& summary, runtime::v1::Container* out);
-
-// Docker GET /containers/json entry of a pause container -> CRI PodSandbox
-// (READY when running, paused or restarting, else NOTREADY; no runtime_handler: the summary
-// does not carry HostConfig.Runtime).
-Status sandboxFromSummary(const nlohmann::json& summary, runtime::v1::PodSandbox* out);
-
 // Docker inspect of a pause container -> CRI PodSandboxStatus except the network section,
 // which the caller fills (from the checkpoint / CNI); READY iff State.Running (the caller may
 // still downgrade it, e.g. when the network is not set up); linux namespace options from
@@ -55,16 +46,28 @@ Status sandboxFromSummary(const nlohmann::json& summary, runtime::v1::PodSandbox
 Status sandboxStatusFromInspect(const nlohmann::json& inspect, runtime::v1::PodSandboxStatus* out,
                                 std::string_view defaultRuntime = "runc");
 
-// The `filters` query value for GET /containers/json (JSON object of arrays), pushing into
-// Docker what it can do: label type, id (Docker resolves it as a unique ID prefix), sandbox id
-// label (only for a full 64-character ID), CRI label selector as label=key=value, state ->
-// status values. Docker's filters are looser or stricter in corner cases: always re-check with
-// matches().
-nlohmann::json containerListFilters(const runtime::v1::ContainerFilter& filter);
-nlohmann::json sandboxListFilters(const runtime::v1::PodSandboxFilter& filter);
-// Exact CRI filter semantics re-checked on a translated item: id and pod_sandbox_id are
-// prefixes, state is equal, every label selector pair is present with the same value.
-bool matches(const runtime::v1::ContainerFilter& filter, const runtime::v1::Container& c);
-bool matches(const runtime::v1::PodSandboxFilter& filter, const runtime::v1::PodSandbox& s);
+// ---- shared with container_list.cc (the list translation), not for other callers ----
+
+// Docker API: the values of State.Status and of the list `status` filter (IsValidStateString).
+inline constexpr std::string_view kStateCreated = "created";
+inline constexpr std::string_view kStateRunning = "running";
+inline constexpr std::string_view kStatePaused = "paused";
+inline constexpr std::string_view kStateRestarting = "restarting";
+inline constexpr std::string_view kStateRemoving = "removing";
+inline constexpr std::string_view kStateExited = "exited";
+inline constexpr std::string_view kStateDead = "dead";
+
+// The states Docker reports State.Running true for (running, paused, restarting): CRI RUNNING.
+bool isRunningState(std::string_view state);
+
+// obj[key] as an int64 (0 when absent or not a number). Unlike common::jsonInt, saturates huge
+// unsigned values and rejects floats an int64 cannot hold (casting those is undefined behaviour).
+int64_t intField(const nlohmann::json& obj, std::string_view key);
+
+// A Docker container name (a JSON value, e.g. inspect's Name) -> its kube name;
+// INVALID_ARGUMENT if it is not a string or not a kube name.
+Result<KubeName> kubeNameOf(const nlohmann::json& name);
+void setSandboxMetadata(const KubeName& name, runtime::v1::PodSandboxMetadata* md);
+void setContainerMetadata(const KubeName& name, runtime::v1::ContainerMetadata* md);
 
 }  // namespace dockershim::translate

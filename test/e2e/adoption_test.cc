@@ -32,13 +32,6 @@ std::string checkpointPath(const std::string& sandboxId) {
   return TestBed::get().dir() + "/shim-root/sandbox/" + sandboxId;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
 // The shim creates its pause image in the background at start; it may not be there yet when
@@ -200,28 +193,6 @@ std::string writeCriDockerdCheckpoint(const std::string& sandboxId,
   return text;
 }
 
-std::vector<v1::PodSandbox> listPods(Shim& shim, const v1::PodSandboxFilter* filter) {
-  v1::ListPodSandboxRequest req;
-  if (filter) *req.mutable_filter() = *filter;
-  v1::ListPodSandboxResponse resp;
-  Ctx ctx;
-  auto s = shim.runtime->ListPodSandbox(&ctx, req, &resp);
-  INFO(describe(s));
-  REQUIRE(s.ok());
-  return {resp.items().begin(), resp.items().end()};
-}
-
-std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter& filter) {
-  v1::ListContainersRequest req;
-  *req.mutable_filter() = filter;
-  v1::ListContainersResponse resp;
-  Ctx ctx;
-  auto s = shim.runtime->ListContainers(&ctx, req, &resp);
-  INFO(describe(s));
-  REQUIRE(s.ok());
-  return {resp.containers().begin(), resp.containers().end()};
-}
-
 const v1::PodSandbox* findPod(const std::vector<v1::PodSandbox>& pods, const std::string& id) {
   auto it = std::find_if(pods.begin(), pods.end(), [&](auto& p) { return p.id() == id; });
   return it == pods.end() ? nullptr : &*it;
@@ -230,46 +201,6 @@ const v1::PodSandbox* findPod(const std::vector<v1::PodSandbox>& pods, const std
 const v1::Container* findContainer(const std::vector<v1::Container>& all, const std::string& id) {
   auto it = std::find_if(all.begin(), all.end(), [&](auto& c) { return c.id() == id; });
   return it == all.end() ? nullptr : &*it;
-}
-
-grpc::Status podStatus(Shim& shim, const std::string& id, v1::PodSandboxStatusResponse* resp) {
-  v1::PodSandboxStatusRequest req;
-  req.set_pod_sandbox_id(id);
-  Ctx ctx;
-  return shim.runtime->PodSandboxStatus(&ctx, req, resp);
-}
-
-grpc::Status stopPod(Shim& shim, const std::string& id) {
-  v1::StopPodSandboxRequest req;
-  req.set_pod_sandbox_id(id);
-  v1::StopPodSandboxResponse resp;
-  Ctx ctx;
-  return shim.runtime->StopPodSandbox(&ctx, req, &resp);
-}
-
-grpc::Status removePod(Shim& shim, const std::string& id) {
-  v1::RemovePodSandboxRequest req;
-  req.set_pod_sandbox_id(id);
-  v1::RemovePodSandboxResponse resp;
-  Ctx ctx;
-  return shim.runtime->RemovePodSandbox(&ctx, req, &resp);
-}
-
-grpc::Status stopContainer(Shim& shim, const std::string& id, int64_t timeout) {
-  v1::StopContainerRequest req;
-  req.set_container_id(id);
-  req.set_timeout(timeout);
-  v1::StopContainerResponse resp;
-  Ctx ctx(std::chrono::seconds(timeout + 60));
-  return shim.runtime->StopContainer(&ctx, req, &resp);
-}
-
-grpc::Status removeContainer(Shim& shim, const std::string& id) {
-  v1::RemoveContainerRequest req;
-  req.set_container_id(id);
-  v1::RemoveContainerResponse resp;
-  Ctx ctx;
-  return shim.runtime->RemoveContainer(&ctx, req, &resp);
 }
 
 }  // namespace
@@ -297,7 +228,7 @@ TEST_CASE("a pod made by cri-dockerd is listed, inspected, stopped and removed",
   SECTION("sandbox: listed once (Docker's, not also the checkpoint's), READY, internals hidden") {
     v1::PodSandboxFilter byId;
     byId.set_id(sandboxId);
-    auto pods = listPods(shim, &byId);
+    auto pods = listPods(shim, byId);
     REQUIRE(pods.size() == 1);
     const auto& p = pods[0];
     CHECK(p.state() == v1::SANDBOX_READY);
@@ -317,10 +248,10 @@ TEST_CASE("a pod made by cri-dockerd is listed, inspected, stopped and removed",
     // it exactly once.
     v1::PodSandboxFilter byUid;
     (*byUid.mutable_label_selector())["io.kubernetes.pod.uid"] = meta.uid();
-    auto byLabel = listPods(shim, &byUid);
+    auto byLabel = listPods(shim, byUid);
     REQUIRE(byLabel.size() == 1);
     CHECK(byLabel[0].id() == sandboxId);
-    auto all = listPods(shim, nullptr);
+    auto all = listPods(shim);
     CHECK(std::count_if(all.begin(), all.end(), [&](auto& x) { return x.id() == sandboxId; }) == 1);
     // Reading the Go-checksummed checkpoint neither rejects nor rewrites it.
     CHECK(readFile(checkpointPath(sandboxId)) == checkpoint);
@@ -438,7 +369,7 @@ TEST_CASE("a pod made by cri-dockerd is listed, inspected, stopped and removed",
     CHECK(dockerInspect(sandboxId).is_null());
     CHECK(dockerInspect(initId).is_null());  // the never-started container went with the pod
     CHECK_FALSE(exists(checkpointPath(sandboxId)));
-    CHECK(findPod(listPods(shim, nullptr), sandboxId) == nullptr);
+    CHECK(findPod(listPods(shim), sandboxId) == nullptr);
     CHECK(podStatus(shim, sandboxId, &status).error_code() == grpc::StatusCode::NOT_FOUND);
   }
 
@@ -464,7 +395,7 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
 
   // compat: cri-dockerd's ListPodSandbox (core/sandbox_list.go) adds checkpoint-only sandboxes
   // as NOTREADY with name and namespace, so kubelet's GC stops and removes them.
-  auto all = listPods(shim, nullptr);
+  auto all = listPods(shim);
   const auto* orphan = findPod(all, sandboxId);
   REQUIRE(orphan != nullptr);
   CHECK(orphan->state() == v1::SANDBOX_NOTREADY);
@@ -472,10 +403,10 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
   CHECK(orphan->metadata().namespace_() == meta.namespace_());
   v1::PodSandboxFilter ready;
   ready.mutable_state()->set_state(v1::SANDBOX_READY);
-  CHECK(findPod(listPods(shim, &ready), sandboxId) == nullptr);
+  CHECK(findPod(listPods(shim, ready), sandboxId) == nullptr);
   v1::PodSandboxFilter byId;
   byId.set_id(sandboxId);
-  CHECK(listPods(shim, &byId).size() == 1);
+  CHECK(listPods(shim, byId).size() == 1);
   // No pause container to inspect: NOT_FOUND, as cri-dockerd answers.
   v1::PodSandboxStatusResponse status;
   CHECK(podStatus(shim, sandboxId, &status).error_code() == grpc::StatusCode::NOT_FOUND);
@@ -488,7 +419,7 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
   CHECK(gone.ok());
   CHECK_FALSE(exists(checkpointPath(sandboxId)));
   CHECK(dockerInspect(appId).is_null());  // the pod's container went with it
-  CHECK(findPod(listPods(shim, nullptr), sandboxId) == nullptr);
+  CHECK(findPod(listPods(shim), sandboxId) == nullptr);
   CHECK(stopPod(shim, sandboxId).ok());
   CHECK(removePod(shim, sandboxId).ok());
 }
@@ -504,9 +435,9 @@ TEST_CASE("a running sandbox with a checkpoint is not listed NOTREADY", "[adopti
 
   v1::PodSandboxFilter ready;
   ready.mutable_state()->set_state(v1::SANDBOX_READY);
-  CHECK(findPod(listPods(shim, &ready), sandboxId) != nullptr);
+  CHECK(findPod(listPods(shim, ready), sandboxId) != nullptr);
   v1::PodSandboxFilter notReady;
   notReady.mutable_state()->set_state(v1::SANDBOX_NOTREADY);
-  CHECK(findPod(listPods(shim, &notReady), sandboxId) == nullptr);
+  CHECK(findPod(listPods(shim, notReady), sandboxId) == nullptr);
   cleanupPod(shim, sandboxId);
 }

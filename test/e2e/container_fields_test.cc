@@ -33,13 +33,6 @@ int hostPid(const std::string& dockerId) {
   return pid;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 v1::ContainerConfig withNamespaces(v1::ContainerConfig c, const v1::NamespaceOption& ns) {
   *c.mutable_linux()->mutable_security_context()->mutable_namespace_options() = ns;
   return c;
@@ -51,13 +44,6 @@ std::string words(const std::string& s) {
   std::string w, out;
   while (in >> w) out += (out.empty() ? "" : " ") + w;
   return out;
-}
-
-uint64_t capEff(Shim& shim, const std::string& id) {
-  auto r = execSync(shim, id, {"sh", "-c", "grep CapEff /proc/self/status"});
-  auto pos = r.stdout().find(':');
-  REQUIRE(pos != std::string::npos);
-  return std::stoull(r.stdout().substr(pos + 1), nullptr, 16);
 }
 
 std::string seccompMode(Shim& shim, const std::string& id) {

@@ -13,45 +13,7 @@
 using namespace dockershim;
 using namespace dockershim::e2e;
 
-namespace {
-
-std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter& filter) {
-  v1::ListContainersRequest req;
-  *req.mutable_filter() = filter;
-  v1::ListContainersResponse resp;
-  Ctx ctx;
-  auto s = shim.runtime->ListContainers(&ctx, req, &resp);
-  INFO(describe(s));
-  REQUIRE(s.ok());
-  return {resp.containers().begin(), resp.containers().end()};
-}
-
-grpc::Status stopContainer(Shim& shim, const std::string& id, int64_t timeout) {
-  v1::StopContainerRequest req;
-  req.set_container_id(id);
-  req.set_timeout(timeout);
-  v1::StopContainerResponse resp;
-  Ctx ctx(std::chrono::seconds(timeout + 60));
-  return shim.runtime->StopContainer(&ctx, req, &resp);
-}
-
-grpc::Status removeContainer(Shim& shim, const std::string& id) {
-  v1::RemoveContainerRequest req;
-  req.set_container_id(id);
-  v1::RemoveContainerResponse resp;
-  Ctx ctx;
-  return shim.runtime->RemoveContainer(&ctx, req, &resp);
-}
-
-// The CapEff mask of a process exec'd in the container (it gets the container's set).
-uint64_t capEff(Shim& shim, const std::string& id) {
-  auto r = execSync(shim, id, {"sh", "-c", "grep CapEff /proc/self/status"});
-  auto pos = r.stdout().find(':');
-  REQUIRE(pos != std::string::npos);
-  return std::stoull(r.stdout().substr(pos + 1), nullptr, 16);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("a container's life: create, start, exec, stop, remove", "[container]") {
   auto& shim = TestBed::get().shim();

@@ -13,7 +13,7 @@
 #include "app/options.h"
 #include "app/pause_image.h"
 #include "common/base64.h"
-#include "e2e/e2e_util.h"
+#include "e2e/pod_util.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
@@ -22,13 +22,6 @@ namespace {
 
 bool contains(const google::protobuf::RepeatedPtrField<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // An image whose config says USER `user`, made from the pause tar (cheap, no registry).

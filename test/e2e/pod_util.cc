@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 namespace dockershim::e2e {
 
@@ -105,6 +107,84 @@ v1::ExecSyncResponse execSync(Shim& shim, const std::string& id, std::vector<std
   INFO(describe(s));
   REQUIRE(s.ok());
   return resp;
+}
+
+grpc::Status podStatus(Shim& shim, const std::string& id, v1::PodSandboxStatusResponse* resp,
+                       bool verbose) {
+  v1::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(id);
+  req.set_verbose(verbose);
+  Ctx ctx;
+  return shim.runtime->PodSandboxStatus(&ctx, req, resp);
+}
+
+grpc::Status stopPod(Shim& shim, const std::string& id) {
+  v1::StopPodSandboxRequest req;
+  req.set_pod_sandbox_id(id);
+  v1::StopPodSandboxResponse resp;
+  Ctx ctx;
+  return shim.runtime->StopPodSandbox(&ctx, req, &resp);
+}
+
+grpc::Status removePod(Shim& shim, const std::string& id) {
+  v1::RemovePodSandboxRequest req;
+  req.set_pod_sandbox_id(id);
+  v1::RemovePodSandboxResponse resp;
+  Ctx ctx;
+  return shim.runtime->RemovePodSandbox(&ctx, req, &resp);
+}
+
+grpc::Status stopContainer(Shim& shim, const std::string& id, int64_t timeout) {
+  v1::StopContainerRequest req;
+  req.set_container_id(id);
+  req.set_timeout(timeout);
+  v1::StopContainerResponse resp;
+  Ctx ctx(std::chrono::seconds(timeout + 60));
+  return shim.runtime->StopContainer(&ctx, req, &resp);
+}
+
+grpc::Status removeContainer(Shim& shim, const std::string& id) {
+  v1::RemoveContainerRequest req;
+  req.set_container_id(id);
+  v1::RemoveContainerResponse resp;
+  Ctx ctx;
+  return shim.runtime->RemoveContainer(&ctx, req, &resp);
+}
+
+std::vector<v1::PodSandbox> listPods(Shim& shim, const v1::PodSandboxFilter& filter) {
+  v1::ListPodSandboxRequest req;
+  *req.mutable_filter() = filter;
+  v1::ListPodSandboxResponse resp;
+  Ctx ctx;
+  auto s = shim.runtime->ListPodSandbox(&ctx, req, &resp);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  return {resp.items().begin(), resp.items().end()};
+}
+
+std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter& filter) {
+  v1::ListContainersRequest req;
+  *req.mutable_filter() = filter;
+  v1::ListContainersResponse resp;
+  Ctx ctx;
+  auto s = shim.runtime->ListContainers(&ctx, req, &resp);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  return {resp.containers().begin(), resp.containers().end()};
+}
+
+uint64_t capEff(Shim& shim, const std::string& id) {
+  auto r = execSync(shim, id, {"sh", "-c", "grep CapEff /proc/self/status"});
+  auto pos = r.stdout().find(':');
+  REQUIRE(pos != std::string::npos);
+  return std::stoull(r.stdout().substr(pos + 1), nullptr, 16);
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 void cleanupPod(Shim& shim, const std::string& podId) {

@@ -24,6 +24,20 @@ std::string startContainer(Shim& shim, const std::string& podId, const v1::PodSa
 v1::ContainerStatus containerStatus(Shim& shim, const std::string& id);
 v1::ExecSyncResponse execSync(Shim& shim, const std::string& id, std::vector<std::string> cmd,
                               int64_t timeout = 20);
+// Single CRI calls, status returned as the daemon answered (the caller asserts).
+grpc::Status podStatus(Shim& shim, const std::string& id, v1::PodSandboxStatusResponse* resp,
+                       bool verbose = true);
+grpc::Status stopPod(Shim& shim, const std::string& id);
+grpc::Status removePod(Shim& shim, const std::string& id);
+grpc::Status stopContainer(Shim& shim, const std::string& id, int64_t timeout = 10);
+grpc::Status removeContainer(Shim& shim, const std::string& id);
+// Lists; REQUIRE success.
+std::vector<v1::PodSandbox> listPods(Shim& shim, const v1::PodSandboxFilter& filter = {});
+std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter& filter = {});
+// The CapEff mask of a process exec'd in the container (it gets the container's set).
+uint64_t capEff(Shim& shim, const std::string& id);
+// A host file's contents ("" when it cannot be read).
+std::string readFile(const std::string& path);
 // Stops and removes a pod (and its containers); failures are reported, not fatal.
 void cleanupPod(Shim& shim, const std::string& podId);
 // Docker's view of a container, straight from the engine.

@@ -13,37 +13,7 @@
 using namespace dockershim;
 using namespace dockershim::e2e;
 
-namespace {
-
-v1::PodSandboxStatusResponse podStatus(Shim& shim, const std::string& id, grpc::Status* s) {
-  v1::PodSandboxStatusRequest req;
-  req.set_pod_sandbox_id(id);
-  req.set_verbose(true);
-  v1::PodSandboxStatusResponse resp;
-  Ctx ctx;
-  *s = shim.runtime->PodSandboxStatus(&ctx, req, &resp);
-  return resp;
-}
-
-std::vector<v1::PodSandbox> listPods(Shim& shim, const v1::PodSandboxFilter& filter) {
-  v1::ListPodSandboxRequest req;
-  *req.mutable_filter() = filter;
-  v1::ListPodSandboxResponse resp;
-  Ctx ctx;
-  auto s = shim.runtime->ListPodSandbox(&ctx, req, &resp);
-  INFO(describe(s));
-  REQUIRE(s.ok());
-  return {resp.items().begin(), resp.items().end()};
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("RunPodSandbox makes a dockershim-compatible pause container", "[sandbox]") {
   auto& bed = TestBed::get();
@@ -95,8 +65,8 @@ TEST_CASE("RunPodSandbox makes a dockershim-compatible pause container", "[sandb
   CHECK(cpJson["data"]["port_mappings"][0]["host_port"] == 8080);
 
   // CRI's view.
-  grpc::Status s;
-  auto status = podStatus(shim, id, &s);
+  v1::PodSandboxStatusResponse status;
+  grpc::Status s = podStatus(shim, id, &status);
   INFO(describe(s));
   REQUIRE(s.ok());
   CHECK(status.status().id() == id);
@@ -137,7 +107,7 @@ TEST_CASE("RunPodSandbox makes a dockershim-compatible pause container", "[sandb
     INFO(describe(stopped));
     REQUIRE(stopped.ok());
   }
-  status = podStatus(shim, id, &s);
+  s = podStatus(shim, id, &status);
   REQUIRE(s.ok());
   CHECK(status.status().state() == v1::SANDBOX_NOTREADY);
   v1::PodSandboxFilter ready;
@@ -157,7 +127,7 @@ TEST_CASE("RunPodSandbox makes a dockershim-compatible pause container", "[sandb
   }
   CHECK(dockerInspect(id).is_null());
   CHECK(::access((bed.dir() + "/shim-root/sandbox/" + id).c_str(), F_OK) != 0);
-  podStatus(shim, id, &s);
+  s = podStatus(shim, id, &status);
   CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
 }
 
@@ -172,8 +142,8 @@ TEST_CASE("host-network sandboxes share the node's network and report NODE", "[s
   auto inspect = dockerInspect(id);
   CHECK(inspect["HostConfig"]["NetworkMode"] == "host");
   CHECK(inspect["HostConfig"]["PidMode"] == "host");
-  grpc::Status s;
-  auto status = podStatus(shim, id, &s);
+  v1::PodSandboxStatusResponse status;
+  grpc::Status s = podStatus(shim, id, &status);
   REQUIRE(s.ok());
   CHECK(status.status().linux().namespaces().options().network() == v1::NODE);
   CHECK(status.status().linux().namespaces().options().pid() == v1::NODE);
@@ -230,8 +200,9 @@ TEST_CASE("RunPodSandbox with bad input fails cleanly and leaves nothing behind"
   CHECK(checkpoints() == cpBefore);
 
   // Status/Stop/Remove of something that never existed.
-  grpc::Status s;
-  podStatus(shim, "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef", &s);
+  v1::PodSandboxStatusResponse status;
+  grpc::Status s =
+      podStatus(shim, "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef", &status);
   CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
   cleanupPod(shim, "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef");
 }

@@ -5,34 +5,18 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "unit/temp_dir.h"
 
 namespace dockershim::common {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "disk_usage_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // Data that no filesystem compresses away, so allocated blocks track the size.
 void writeFile(const fs::path& p, size_t size) {
@@ -44,9 +28,7 @@ void writeFile(const fs::path& p, size_t size) {
     x ^= x << 5;
     c = static_cast<char>(x);
   }
-  std::ofstream f(p, std::ios::binary);
-  f.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(f.good());
+  REQUIRE(test::writeFile(p, data));
 }
 
 // What diskUsage must count for one entry: its own allocated blocks (lstat, never followed).
@@ -95,8 +77,8 @@ TEST_CASE("diskUsage sums allocated blocks and counts inodes", "[disk_usage]") {
 
   SECTION("a hard link to a file outside the tree counts the file once") {
     TempDir outside;
-    writeFile(outside.path() / "big", 200'000);
-    REQUIRE(::link((outside.path() / "big").c_str(), (root / "big-link").c_str()) == 0);
+    writeFile(outside.file("big"), 200'000);
+    REQUIRE(::link(outside.file("big").c_str(), (root / "big-link").c_str()) == 0);
     auto linked = diskUsage(root.string());
     REQUIRE(linked.isOk());
     CHECK(linked->inodes == usage->inodes + 1);
@@ -105,11 +87,11 @@ TEST_CASE("diskUsage sums allocated blocks and counts inodes", "[disk_usage]") {
 
   SECTION("a symlink is counted as itself, not followed") {
     TempDir outside;
-    writeFile(outside.path() / "big", 1'000'000);
-    fs::create_directory(outside.path() / "dir");
-    writeFile(outside.path() / "dir" / "big", 1'000'000);
-    fs::create_symlink(outside.path() / "big", root / "to-file");
-    fs::create_directory_symlink(outside.path() / "dir", root / "sub" / "to-dir");
+    writeFile(outside.file("big"), 1'000'000);
+    fs::create_directory(outside.file("dir"));
+    writeFile(outside.file("dir/big"), 1'000'000);
+    fs::create_symlink(outside.file("big"), root / "to-file");
+    fs::create_directory_symlink(outside.file("dir"), root / "sub" / "to-dir");
     fs::create_symlink(root / "a.bin", root / "to-inside");
     fs::create_symlink(root / "missing", root / "dangling");
     auto linked = diskUsage(root.string());
@@ -148,7 +130,7 @@ TEST_CASE("diskUsage sums allocated blocks and counts inodes", "[disk_usage]") {
 
 TEST_CASE("diskUsage of an empty directory is the directory alone", "[disk_usage]") {
   TempDir tmp;
-  auto usage = diskUsage(tmp.path().string());
+  auto usage = diskUsage(tmp.path());
   REQUIRE(usage.isOk());
   CHECK(usage->inodes == 1);
   CHECK(usage->bytes == allocated(tmp.path()));
@@ -156,7 +138,7 @@ TEST_CASE("diskUsage of an empty directory is the directory alone", "[disk_usage
 
 TEST_CASE("diskUsage of a missing path is NOT_FOUND", "[disk_usage]") {
   TempDir tmp;
-  const std::string missing = (tmp.path() / "nope").string();
+  const std::string missing = tmp.file("nope");
   auto usage = diskUsage(missing);
   REQUIRE_FALSE(usage.isOk());
   CHECK(usage.status().code() == Code::kNotFound);
@@ -169,8 +151,8 @@ TEST_CASE("diskUsage of a missing path is NOT_FOUND", "[disk_usage]") {
 
 TEST_CASE("diskUsage through a file is an internal error, not NOT_FOUND", "[disk_usage]") {
   TempDir tmp;
-  writeFile(tmp.path() / "file", 10);
-  auto usage = diskUsage((tmp.path() / "file" / "x").string());
+  writeFile(tmp.file("file"), 10);
+  auto usage = diskUsage(tmp.file("file/x"));
   REQUIRE_FALSE(usage.isOk());
   CHECK(usage.status().code() == Code::kInternal);
 }

@@ -8,33 +8,19 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "unit/temp_dir.h"
 
 namespace dockershim::common {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A directory under /tmp removed when the test ends, holding the archive and what tar extracts.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tar_writer_test.XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
+using test::writeFile;
 
 struct CommandResult {
   int exitCode;
@@ -53,16 +39,10 @@ CommandResult run(const std::string& command) {
   return result;
 }
 
-void writeFile(const fs::path& path, const std::string& data) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  REQUIRE(out.good());
-}
-
+// An extracted file's content; a file that cannot be opened fails the test.
 std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in.good());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  REQUIRE(std::ifstream(path, std::ios::binary).good());
+  return test::readFile(path);
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -78,9 +58,7 @@ struct stat statOf(const fs::path& path) {
   return st;
 }
 
-std::string quoted(const fs::path& p) {
-  return "'" + p.string() + "'";
-}
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
 
 // 154-byte directory plus a 100-byte file name: 255 bytes, needing the prefix field.
 const std::string kLongDir =
@@ -104,8 +82,8 @@ TEST_CASE("TarWriter archives are read back by system tar", "[tar_writer]") {
   std::string archive = w.finish();
 
   TempDir tmp;
-  fs::path tarPath = tmp.path() / "a.tar";
-  writeFile(tarPath, archive);
+  fs::path tarPath = tmp.file("a.tar");
+  REQUIRE(writeFile(tarPath, archive));
 
   SECTION("tar -tvf lists every entry with owner 0/0, mtime 0 and its mode") {
     auto listed = run("TZ=UTC tar --numeric-owner -tvf " + quoted(tarPath));
@@ -132,7 +110,7 @@ TEST_CASE("TarWriter archives are read back by system tar", "[tar_writer]") {
   }
 
   SECTION("tar -xpf restores contents, modes and links") {
-    fs::path out = tmp.path() / "out";
+    fs::path out = tmp.file("out");
     fs::create_directory(out);
     auto extracted = run("tar -xpf " + quoted(tarPath) + " -C " + quoted(out));
     REQUIRE(extracted.exitCode == 0);

@@ -3,41 +3,20 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "logs/cri_format.h"
+#include "unit/temp_dir.h"
 
 namespace dockershim::logs {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
+using test::writeFile;
 
 constexpr int64_t kT0 = 1795860000LL * 1'000'000'000LL;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "cri_log_tail_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
 
 std::string record(int64_t t, const std::string& text) {
   std::string out;

@@ -7,42 +7,25 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "logs/cri_format.h"
+#include "unit/temp_dir.h"
 
 namespace dockershim::logs {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using test::readFile;
+using test::TempDir;
 
 constexpr int64_t kT0 = 1795860000LL * 1'000'000'000LL;  // 2026-11-28T10:00:00Z
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "log_copier_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // A container's two files as Docker and kubelet lay them out, under a private temp dir.
 struct Container {
@@ -71,16 +54,9 @@ void append(const std::string& path, const std::string& text) {
   ::close(fd);
 }
 
-std::string readText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::vector<std::string> readLines(const std::string& path) {
   std::vector<std::string> lines;
-  std::string text = readText(path);
+  std::string text = readFile(path);
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t nl = text.find('\n', start);
@@ -194,7 +170,7 @@ TEST_CASE("LogCopier waits for the end of a line Docker is still writing", "[log
   const std::string line = dockerLine("whole\n", kT0 + 1);
   append(c.dockerLog, line.substr(0, 10));
   drain(*copier, c.id);
-  CHECK(readText(c.criLog).empty());
+  CHECK(readFile(c.criLog).empty());
   append(c.dockerLog, line.substr(10));
   drain(*copier, c.id);
   CHECK(readLines(c.criLog) == std::vector<std::string>{cri(kT0 + 1, "whole")});
@@ -489,13 +465,13 @@ TEST_CASE("LogCopier watch arguments and destination checks", "[logs]") {
   CHECK(copier->drain("nope", std::chrono::steady_clock::now()).code() == Code::kNotFound);
 
   SECTION("a symlinked CRI log is refused") {
-    const std::string target = (tmp.path() / "elsewhere").string();
+    const std::string target = tmp.file("elsewhere");
     append(target, "");
     fs::create_symlink(target, c.criLog);
     Status st = copier->watch(c.id, c.dockerLog, c.criLog);
     CHECK(st.code() == Code::kFailedPrecondition);
     CHECK_FALSE(copier->watching(c.id));
-    CHECK(readText(target).empty());
+    CHECK(readFile(target).empty());
   }
   SECTION("watching again") {
     REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
@@ -506,7 +482,7 @@ TEST_CASE("LogCopier watch arguments and destination checks", "[logs]") {
     const std::string inNewDir = (fs::path(c.criLog).parent_path().parent_path() / "new" / "0.log");
     REQUIRE(copier->watch(c.id, c.dockerLog, inNewDir).isOk());
     CHECK(fs::is_regular_file(inNewDir));
-    const std::string deep = (tmp.path() / "a" / "b" / "0.log").string();
+    const std::string deep = tmp.file("a/b/0.log");
     CHECK(copier->watch("c2", c.dockerLog, deep).code() == Code::kNotFound);
   }
   SECTION("after stop") {

@@ -3,49 +3,21 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
+
+#include "unit/temp_dir.h"
 
 namespace dockershim::store {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A private folder under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "checkpoint_test.XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string readText(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void writeText(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
-  REQUIRE(out.good());
-}
+using test::readFile;
+using test::TempDir;
+using test::writeFile;
 
 std::set<std::string> dirEntries(const fs::path& dir) {
   std::set<std::string> names;
@@ -204,7 +176,7 @@ TEST_CASE("decodeCheckpoint refuses text that is not a checkpoint", "[checkpoint
 
 TEST_CASE("CheckpointStore writes <root>/sandbox/<id> and reads it back", "[checkpoint]") {
   TempDir tmp;
-  const fs::path root = tmp.path() / "missing" / "root";  // created on demand
+  const fs::path root = tmp.file("missing/root");  // created on demand
   CheckpointStore store(root.string());
   CHECK(store.directory() == (root / "sandbox").string());
 
@@ -214,7 +186,7 @@ TEST_CASE("CheckpointStore writes <root>/sandbox/<id> and reads it back", "[chec
 
   REQUIRE(store.write("abc", sample()).isOk());
   const fs::path file = root / "sandbox" / "abc";
-  CHECK(readText(file) == encodeCheckpoint(sample()));
+  CHECK(readFile(file) == encodeCheckpoint(sample()));
 
   struct stat st {};
   REQUIRE(::stat((root / "sandbox").c_str(), &st) == 0);
@@ -233,29 +205,29 @@ TEST_CASE("CheckpointStore writes <root>/sandbox/<id> and reads it back", "[chec
 
 TEST_CASE("CheckpointStore writes atomically and leaves no temp files", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store(tmp.path().string());
+  CheckpointStore store(tmp.path());
   for (int i = 0; i < 5; ++i) {
     REQUIRE(store.write("a", sample()).isOk());
     REQUIRE(store.write("b", SandboxCheckpoint{}).isOk());
   }
-  CHECK(dirEntries(tmp.path() / "sandbox") == std::set<std::string>{"a", "b"});
+  CHECK(dirEntries(tmp.file("sandbox")) == std::set<std::string>{"a", "b"});
 }
 
 TEST_CASE("CheckpointStore::list gives checkpoint files only", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store(tmp.path().string());
+  CheckpointStore store(tmp.path());
   CHECK(store.list().empty());  // folder not there yet
 
   for (const char* id : {"c3", "a1", "b2"}) REQUIRE(store.write(id, sample()).isOk());
-  const fs::path dir = tmp.path() / "sandbox";
-  writeText(dir / ".checkpoint-Ab12Cd", "half a write");  // a crashed write's temp file
+  const fs::path dir = tmp.file("sandbox");
+  REQUIRE(writeFile(dir / ".checkpoint-Ab12Cd", "half a write"));  // a crashed write's temp file
   fs::create_directory(dir / "not-a-checkpoint");
   CHECK(store.list() == std::vector<std::string>{"a1", "b2", "c3"});
 }
 
 TEST_CASE("CheckpointStore refuses sandbox ids that are not safe file names", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store((tmp.path() / "root").string());
+  CheckpointStore store(tmp.file("root"));
   REQUIRE(store.write("ok", sample()).isOk());
   const std::vector<std::string> unsafe = {"",
                                            ".",
@@ -273,13 +245,13 @@ TEST_CASE("CheckpointStore refuses sandbox ids that are not safe file names", "[
     CHECK(store.remove(id).code() == Code::kInvalidArgument);
   }
   CHECK(dirEntries(tmp.path()) == std::set<std::string>{"root"});
-  CHECK(dirEntries(tmp.path() / "root") == std::set<std::string>{"sandbox"});
+  CHECK(dirEntries(tmp.file("root")) == std::set<std::string>{"sandbox"});
   CHECK(store.list() == std::vector<std::string>{"ok"});
 }
 
 TEST_CASE("CheckpointStore::remove is idempotent", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store(tmp.path().string());
+  CheckpointStore store(tmp.path());
   CHECK(store.remove("never-written").isOk());  // folder not there yet
   REQUIRE(store.write("x", sample()).isOk());
   CHECK(store.remove("x").isOk());
@@ -290,14 +262,14 @@ TEST_CASE("CheckpointStore::remove is idempotent", "[checkpoint]") {
 
 TEST_CASE("CheckpointStore removes a file that does not decode", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store(tmp.path().string());
+  CheckpointStore store(tmp.path());
   REQUIRE(store.write("keep", sample()).isOk());
-  const fs::path dir = tmp.path() / "sandbox";
+  const fs::path dir = tmp.file("sandbox");
   const std::vector<std::string> corrupt = {"", "{\"version\":\"v1\",\"na", "garbage\n",
                                             R"({"version":"v9","data":{}})"};
   for (const auto& text : corrupt) {
     CAPTURE(text);
-    writeText(dir / "bad", text);
+    REQUIRE(writeFile(dir / "bad", text));
     auto read = store.read("bad");
     REQUIRE_FALSE(read.isOk());
     CHECK(read.status().code() == Code::kNotFound);
@@ -308,15 +280,15 @@ TEST_CASE("CheckpointStore removes a file that does not decode", "[checkpoint]")
 
 TEST_CASE("CheckpointStore reads a cri-dockerd file and keeps it", "[checkpoint]") {
   TempDir tmp;
-  CheckpointStore store(tmp.path().string());
-  const fs::path dir = tmp.path() / "sandbox";
+  CheckpointStore store(tmp.path());
+  const fs::path dir = tmp.file("sandbox");
   fs::create_directory(dir);
   const std::string id = "3f2c8b0e6d5a4b1c9e7f00112233445566778899aabbccddeeff001122334455";
   const std::string text =
       R"({"version":"v1","name":"nginx","namespace":"default","data":{"port_mappings":)"
       R"([{"protocol":"udp","container_port":53,"host_port":53}],"host_network":true},)"
       R"("checksum":2864434397})";
-  writeText(dir / id, text);
+  REQUIRE(writeFile(dir / id, text));
 
   auto read = store.read(id);
   REQUIRE(read.isOk());
@@ -325,7 +297,7 @@ TEST_CASE("CheckpointStore reads a cri-dockerd file and keeps it", "[checkpoint]
   CHECK(read->hostNetwork);
   REQUIRE(read->portMappings.size() == 1);
   CHECK(read->portMappings[0] == PortMapping{"udp", 53, 53, ""});
-  CHECK(readText(dir / id) == text);  // a checksum mismatch is not a reason to remove it
+  CHECK(readFile(dir / id) == text);  // a checksum mismatch is not a reason to remove it
   CHECK(store.list() == std::vector<std::string>{id});
 }
 
