@@ -14,8 +14,10 @@
 #include "app/pause_image.h"
 #include "common/duration.h"
 #include "cri/cri_service.h"
+#include "cri/docker_streaming.h"
 #include "docker/docker_client_impl.h"
 #include "server/cri_server.h"
+#include "streaming/server.h"
 
 namespace dockershim::app {
 namespace {
@@ -155,6 +157,19 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return 1;
   }
   criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
+
+  cri::DockerStreamingRuntime streamingRuntime(docker);
+  streaming::ServerOptions streamingOptions;
+  streamingOptions.bindAddress = options.streamingBindAddress;
+  streamingOptions.idleTimeout = options.streamingIdleTimeout;
+  streaming::Server streamingServer(streamingOptions, streamingRuntime);
+  if (Status st = streamingServer.start(); !st) {
+    spdlog::error("{}", st.message());
+    return 1;
+  }
+  criOptions.streamingUrl = [&streamingServer](streaming::PendingRequest request) {
+    return streamingServer.urlFor(std::move(request));
+  };
   cri::CriService core(docker, criOptions);
   server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
   Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);
@@ -172,6 +187,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
                common::formatDuration(kShutdownGrace));
   sd_notify(0, "STOPPING=1");
   server.shutdown(kShutdownGrace);
+  streamingServer.stop();
   spdlog::info("dockershim stopped");
   return 0;
 }

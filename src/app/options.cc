@@ -16,6 +16,7 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
                "dockershim"};
   std::string requestTimeout = "2m0s";
   std::string pullDeadline = "1m0s";
+  std::string streamingIdle = "4h0m0s";
   bool showVersion = false;
   // Flag names follow cri-dockerd so its unit files work by changing only the binary.
   app.add_option("--container-runtime-endpoint", out.criEndpoint,
@@ -36,6 +37,13 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
       ->capture_default_str();
   app.add_option("--image-pull-progress-deadline", pullDeadline,
                  "a pull with no progress for this long is cancelled (Go duration)")
+      ->capture_default_str();
+  app.add_option("--streaming-bind-addr", out.streamingBindAddress,
+                 "address of the exec/attach/port-forward server (ip:port, :port; port 0 picks "
+                 "a free one)")
+      ->capture_default_str();
+  app.add_option("--streaming-idle-timeout,--streaming-connection-idle-timeout", streamingIdle,
+                 "a stream with no traffic for this long is closed (Go duration; 0 = never)")
       ->capture_default_str();
   app.add_option("--log-level", out.logLevel, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error"}))
@@ -58,7 +66,8 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   }
   auto timeout = common::parseDuration(requestTimeout);
   auto deadline = common::parseDuration(pullDeadline);
-  for (auto* r : {&timeout, &deadline}) {
+  auto idle = common::parseDuration(streamingIdle);
+  for (auto* r : {&timeout, &deadline, &idle}) {
     if (!*r) {
       std::cerr << "dockershim: " << r->status().message() << "\n";
       return {true, 2};
@@ -71,6 +80,11 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   }
   out.runtimeRequestTimeout = *timeout;
   out.imagePullProgressDeadline = *deadline;
+  if (idle->count() < 0) {
+    std::cerr << "dockershim: --streaming-idle-timeout must not be negative\n";
+    return {true, 2};
+  }
+  out.streamingIdleTimeout = *idle;
   if (out.logLevel == "warning") out.logLevel = "warn";
   for (const auto& extra : app.remaining()) out.ignoredFlags.push_back(extra);
   return {};

@@ -21,6 +21,9 @@ struct DaemonOptions {
   std::chrono::milliseconds runtimeRequestTimeout{std::chrono::minutes(2)};
   std::chrono::milliseconds imagePullProgressDeadline{std::chrono::minutes(1)};
   std::string logLevel = "info";
+  // The exec/attach/port-forward server: "ip:port", ":port" or "[v6]:port"; port 0 = free one.
+  std::string streamingBindAddress = "127.0.0.1:0";
+  std::chrono::milliseconds streamingIdleTimeout{std::chrono::hours(4)};
   std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
 };
 

@@ -11,6 +11,7 @@
 
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
+#include "dockershim/streaming_runtime.h"
 #include "logs/log_copier.h"
 #include "store/checkpoint.h"
 #include "translate/cri_api.h"
@@ -40,6 +41,9 @@ struct Options {
   std::function<Status(docker::Deadline)> ensureDefaultSandboxImage;
   // Copies Docker's json-file logs into the CRI log files; unset: no CRI log files are written.
   std::shared_ptr<logs::LogCopier> logCopier;
+  // Hands a validated Exec/Attach/PortForward request to the streaming server and returns the
+  // URL its client connects to; unset: those RPCs answer UNAVAILABLE.
+  std::function<Result<std::string>(streaming::PendingRequest)> streamingUrl;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -109,6 +113,9 @@ class CriService {
   Result<std::string> dockerRuntimeFor(const std::string& handler, const CallContext& ctx);
   // The sandbox's inspect, NOT_FOUND when Docker has no such pause container.
   Result<nlohmann::json> inspectSandbox(const std::string& id, const CallContext& ctx);
+  // Exec/Attach: the container exists and runs.
+  Status requireRunning(const char* rpc, const std::string& id, const CallContext& ctx);
+  Result<std::string> streamingUrl(streaming::PendingRequest request);
   bool canLowerOomScore();
   // Starts copying a container's output into its CRI log (inspect: Docker's view of it).
   void watchLogs(const nlohmann::json& inspect);

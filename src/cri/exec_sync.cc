@@ -9,6 +9,7 @@
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "cri/exec_kill.h"
 #include "cri/exec_output.h"
 #include "docker/stream_demux.h"
 
@@ -70,18 +71,7 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
   if (readStatus.code() == Code::kDeadlineExceeded) {
     // The command outlived its timeout: it is killed, not left running unobserved. The pid is
     // pinned with a pidfd first and the exec re-checked, so a reused pid is never signalled.
-    auto info = docker_->inspectExec(*execId, docker::deadlineIn(std::chrono::seconds(5)));
-    int64_t pid = info ? common::jsonInt(*info, "Pid") : 0;
-    if (pid > 1 && common::jsonBool(*info, "Running")) {
-      int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
-      if (pidfd >= 0) {
-        auto again = docker_->inspectExec(*execId, docker::deadlineIn(std::chrono::seconds(5)));
-        if (again && common::jsonBool(*again, "Running") && common::jsonInt(*again, "Pid") == pid) {
-          ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-        }
-        ::close(pidfd);
-      }
-    }
+    killExecProcess(*docker_, *execId);
     return {Code::kDeadlineExceeded, "exec sync in \"" + id + "\": command timed out after " +
                                          std::to_string(req.timeout()) + "s"};
   }

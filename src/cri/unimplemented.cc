@@ -9,9 +9,6 @@ namespace dockershim::cri {
     return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
-DOCKERSHIM_UNIMPLEMENTED(Exec, exec)
-DOCKERSHIM_UNIMPLEMENTED(Attach, attach)
-DOCKERSHIM_UNIMPLEMENTED(PortForward, portForward)
 DOCKERSHIM_UNIMPLEMENTED(ContainerStats, containerStats)
 DOCKERSHIM_UNIMPLEMENTED(ListContainerStats, listContainerStats)
 DOCKERSHIM_UNIMPLEMENTED(PodSandboxStats, podSandboxStats)

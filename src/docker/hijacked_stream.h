@@ -1,28 +1,28 @@
 #pragma once
 
-#include <atomic>
 #include <string>
 
+#include "common/socket_stream.h"
 #include "dockershim/docker_client.h"
 
 namespace dockershim::docker {
 
-// A hijacked Docker connection as a plain socket. Reads and writes use poll() against the
-// deadline so one reader and one writer thread can work at once without an io_context.
+// A hijacked Docker connection (exec, attach) as a plain socket.
 class FdHijackedStream : public HijackedStream {
  public:
-  FdHijackedStream(int fd, std::string leftover);
-  ~FdHijackedStream() override;
+  FdHijackedStream(int fd, std::string leftover) : socket_(fd, std::move(leftover)) {}
 
-  Result<size_t> read(char* data, size_t size, Deadline deadline) override;
-  Status write(std::string_view data, Deadline deadline) override;
-  Status closeWrite() override;
-  void close() override;
+  Result<size_t> read(char* data, size_t size, Deadline deadline) override {
+    return socket_.read(data, size, deadline);
+  }
+  Status write(std::string_view data, Deadline deadline) override {
+    return socket_.write(data, deadline);
+  }
+  Status closeWrite() override { return socket_.closeWrite(); }
+  void close() override { socket_.close(); }
 
  private:
-  int fd_;
-  std::string leftover_;  // bytes read past the upgrade header; only the reader touches it
-  std::atomic<bool> closed_{false};
+  common::SocketStream socket_;
 };
 
 }  // namespace dockershim::docker

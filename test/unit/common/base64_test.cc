@@ -26,6 +26,29 @@ TEST_CASE("base64UrlEncode matches the RFC 4648 test vectors, with padding", "[b
   }
 }
 
+TEST_CASE("base64Encode matches the RFC 4648 test vectors, with padding", "[base64]") {
+  for (const auto& [plain, encoded] : kRfc4648) {
+    CAPTURE(plain);
+    CHECK(base64Encode(plain) == encoded);
+  }
+}
+
+TEST_CASE("base64Encode uses '+' and '/', and base64Decode reads them back", "[base64]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"\xfb\xef\xbe", "++++"},
+      {"\xff\xff\xff", "////"},
+      {"\xfb\xff", "+/8="},
+      {"subjects?_d", "c3ViamVjdHM/X2Q="},
+  };
+  for (const auto& [plain, encoded] : cases) {
+    CAPTURE(encoded);
+    CHECK(base64Encode(plain) == encoded);
+    std::string out;
+    REQUIRE(base64Decode(encoded, out));
+    CHECK(out == plain);
+  }
+}
+
 TEST_CASE("base64UrlEncode uses '-' and '_' where standard base64 has '+' and '/'", "[base64]") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"\xfb\xef\xbe", "----"},  // 62 62 62 62: "++++" in standard base64

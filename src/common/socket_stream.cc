@@ -1,33 +1,35 @@
-#include "docker/hijacked_stream.h"
+#include "common/socket_stream.h"
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-namespace dockershim::docker {
+namespace dockershim::common {
 namespace {
 
 // Milliseconds until the deadline for poll(), at least 0, at most a day per wait.
-int pollTimeout(Deadline deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+int pollTimeout(SocketStream::Deadline deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) return 0;
   return static_cast<int>(std::min<long long>(left.count(), 24LL * 3600 * 1000));
 }
 
 }  // namespace
 
-FdHijackedStream::FdHijackedStream(int fd, std::string leftover)
+SocketStream::SocketStream(int fd, std::string leftover)
     : fd_(fd), leftover_(std::move(leftover)) {}
 
-FdHijackedStream::~FdHijackedStream() {
+SocketStream::~SocketStream() {
   close();
   ::close(fd_);
 }
 
-Result<size_t> FdHijackedStream::read(char* data, size_t size, Deadline deadline) {
+Result<size_t> SocketStream::read(char* data, size_t size, Deadline deadline) {
   if (!leftover_.empty()) {
     size_t n = std::min(size, leftover_.size());
     std::memcpy(data, leftover_.data(), n);
@@ -41,7 +43,7 @@ Result<size_t> FdHijackedStream::read(char* data, size_t size, Deadline deadline
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return Status(Code::kUnavailable, std::string("poll: ") + std::strerror(errno));
     if (rc == 0) {
-      if (Clock::now() >= deadline)
+      if (std::chrono::steady_clock::now() >= deadline)
         return Status(Code::kDeadlineExceeded, "read: deadline exceeded");
       continue;
     }
@@ -52,7 +54,7 @@ Result<size_t> FdHijackedStream::read(char* data, size_t size, Deadline deadline
   }
 }
 
-Status FdHijackedStream::write(std::string_view data, Deadline deadline) {
+Status SocketStream::write(std::string_view data, Deadline deadline) {
   while (!data.empty()) {
     if (closed_) return {Code::kCancelled, "stream closed"};
     pollfd p{fd_, POLLOUT, 0};
@@ -60,7 +62,8 @@ Status FdHijackedStream::write(std::string_view data, Deadline deadline) {
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) return {Code::kUnavailable, std::string("poll: ") + std::strerror(errno)};
     if (rc == 0) {
-      if (Clock::now() >= deadline) return {Code::kDeadlineExceeded, "write: deadline exceeded"};
+      if (std::chrono::steady_clock::now() >= deadline)
+        return {Code::kDeadlineExceeded, "write: deadline exceeded"};
       continue;
     }
     ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -71,17 +74,17 @@ Status FdHijackedStream::write(std::string_view data, Deadline deadline) {
   return Status::ok();
 }
 
-Status FdHijackedStream::closeWrite() {
+Status SocketStream::closeWrite() {
   if (::shutdown(fd_, SHUT_WR) != 0 && errno != ENOTCONN) {
     return {Code::kUnavailable, std::string("shutdown: ") + std::strerror(errno)};
   }
   return Status::ok();
 }
 
-void FdHijackedStream::close() {
+void SocketStream::close() {
   // shutdown wakes a reader blocked in poll(); the descriptor itself is closed by the
   // destructor so no other thread can race a reused fd number.
   if (!closed_.exchange(true)) ::shutdown(fd_, SHUT_RDWR);
 }
 
-}  // namespace dockershim::docker
+}  // namespace dockershim::common
