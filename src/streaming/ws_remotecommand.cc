@@ -123,6 +123,10 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
     (void)channels.sendClose(ws::kCloseNormal, "");
   };
 
+  // As Kubernetes' own server does: an empty message on the first channel the client will
+  // read tells it the session is set up.
+  (void)channels.send(request.stdout ? kStdout : request.stderr ? kStderr : kError, "");
+
   auto started = isExec ? ctx.runtime.exec(request, Clock::now() + std::chrono::seconds(30))
                         : ctx.runtime.attach(request, Clock::now() + std::chrono::seconds(30));
   if (!started) {

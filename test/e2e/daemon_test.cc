@@ -1,4 +1,6 @@
 // The dockershim process itself: socket handling, signals, flags, Docker being away.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "e2e/e2e_util.h"
+#include "e2e/stream_client.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
@@ -123,6 +126,46 @@ TEST_CASE("--version and bad flags", "[daemon]") {
   out.clear();
   CHECK(runShimOnce({"--docker-endpoint=tcp://1.2.3.4:2375"}, &out) == 2);
   CHECK(out.find("not a unix socket") != std::string::npos);
+}
+
+TEST_CASE("--streaming-bind-addr picks the address in the URLs; a bad one stops the daemon",
+          "[daemon][streaming]") {
+  auto& bed = TestBed::get();
+  // A free port: bound, read, released.
+  int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  ::close(probe);
+  auto shim = bed.startShim(
+      {"--streaming-bind-addr=127.0.0.1:" + std::to_string(port), "--streaming-idle-timeout=30m"},
+      "shim-streaming");
+  v1::PortForwardRequest req;
+  req.set_pod_sandbox_id("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+  v1::PortForwardResponse resp;
+  Ctx ctx;
+  CHECK(shim->runtime->PortForward(&ctx, req, &resp).error_code() == grpc::StatusCode::NOT_FOUND);
+  // The listener is there, and answers 404 to a token it never gave out.
+  HttpAnswer answer;
+  CHECK_FALSE(httpUpgrade("http://127.0.0.1:" + std::to_string(port) + "/exec/nope", "GET",
+                          {{"Connection", "Upgrade"}, {"Upgrade", "SPDY/3.1"}}, answer));
+  CHECK(answer.status == 404);
+  std::string out;
+
+  std::string sock = bed.dir() + "/bad-streaming.sock";
+  out.clear();
+  CHECK(runShimOnce({"--container-runtime-endpoint=unix://" + sock,
+                     "--docker-endpoint=unix://" + bed.dockerSocket(),
+                     "--root-directory=" + bed.dir() + "/bad-streaming-root",
+                     "--streaming-bind-addr=nonsense"},
+                    &out) == 1);
+  CHECK(out.find("streaming bind address") != std::string::npos);
+  out.clear();
+  CHECK(runShimOnce({"--streaming-idle-timeout=forever"}, &out) == 2);
 }
 
 TEST_CASE("cri-dockerd flag names are accepted", "[daemon]") {

@@ -1,5 +1,6 @@
 // Exec, Attach and PortForward through the real chain, with the project's own SPDY and
 // WebSocket clients speaking as kubectl/crictl/kubelet do.
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -542,5 +543,97 @@ TEST_CASE("port-forward over WebSocket channels and the SPDY tunnel",
         Clock::now() + std::chrono::seconds(30));
     CHECK(body.find("hello over websocket") != std::string::npos);
   }
+  cleanupPod(shim, podId);
+}
+
+namespace {
+
+long rssKiB(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("a client that does not read holds the output back in Docker, not in dockershim",
+          "[streaming][exec]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("slowreader");
+  std::string podId = runPod(shim, pod);
+  std::string id = startContainer(shim, podId, pod, containerConfig("app"));
+  constexpr size_t kSize = 150'000'000;
+  auto url = mustExecUrl(shim, id, {"head", "-c", std::to_string(kSize), "/dev/zero"}, false, false,
+                         true, true);
+  const long before = rssKiB(shim.process.pid());
+  auto e = spdyExec(url, false, false, true, true);
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // reading nothing
+  const long stalled = rssKiB(shim.process.pid());
+  INFO("dockershim RSS " << before << " KiB before, " << stalled << " KiB while stalled");
+  CHECK(stalled - before < 64 * 1024);
+  REQUIRE(e.wait(std::chrono::seconds(120)));
+  CHECK(e.stdoutText().size() == kSize);
+  checkSuccess(e.status());
+  cleanupPod(shim, podId);
+}
+
+TEST_CASE("attach to a tty container follows the resize stream", "[streaming][attach][tty]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("ttyattach");
+  std::string podId = runPod(shim, pod);
+  auto config = containerConfig("tty", {"sh", "-c", "read go; stty size; sleep 2"});
+  config.set_tty(true);
+  config.set_stdin(true);
+  std::string id = startContainer(shim, podId, pod, config);
+  v1::AttachRequest req;
+  req.set_container_id(id);
+  req.set_stdin(true);
+  req.set_stdout(true);
+  req.set_tty(true);
+  v1::AttachResponse resp;
+  {
+    Ctx ctx;
+    auto s = shim.runtime->Attach(&ctx, req, &resp);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+  }
+  auto e = spdyExec(resp.url(), true, true, true, false);
+  REQUIRE(e.resize != 0);
+  REQUIRE(e.client->send(e.resize, R"({"Width":77,"Height":33})"
+                                   "\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(e.client->send(e.in, "\r"));
+  REQUIRE(e.client->pump([&] { return e.stdoutText().find("33 77") != std::string::npos; },
+                         Clock::now() + std::chrono::seconds(30)));
+  REQUIRE(e.wait());
+  checkSuccess(e.status());
+  cleanupPod(shim, podId);
+}
+
+TEST_CASE("port-forward reaches a server that listens on IPv6 loopback only",
+          "[streaming][portforward][ipv6]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("pfv6");
+  // Docker turns IPv6 off in a network namespace of its own; a dual-stack pod has it on.
+  (*pod.mutable_linux()->mutable_sysctls())["net.ipv6.conf.all.disable_ipv6"] = "0";
+  std::string podId = runPod(shim, pod);
+  std::string id = startContainer(
+      shim, podId, pod,
+      containerConfig("web6",
+                      {"sh", "-c",
+                       "mkdir -p /tmp/www && printf 'hello over ipv6' > "
+                       "/tmp/www/index.html && exec httpd -f -p '[::1]:8086' -h /tmp/www"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto v6 = execSync(shim, id, {"cat", "/proc/net/if_inet6"});
+  REQUIRE(v6.stdout().find("00000000000000000000000000000001") != std::string::npos);
+  REQUIRE(containerStatus(shim, id).state() == v1::CONTAINER_RUNNING);
+  auto url = portForwardUrl(shim, podId, {});
+  HttpAnswer answer;
+  auto c = SpdyClient::connect(url, {"portforward.k8s.io"}, answer);
+  REQUIRE(c);
+  CHECK(spdyGet(*c, 1, 3, 8086, 0).find("hello over ipv6") != std::string::npos);
   cleanupPod(shim, podId);
 }
