@@ -81,6 +81,13 @@ Status SocketStream::closeWrite() {
   return Status::ok();
 }
 
+bool SocketStream::peerClosed() const {
+  if (closed_) return true;
+  pollfd p{fd_, POLLRDHUP, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  return (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 void SocketStream::close() {
   // shutdown wakes a reader blocked in poll(); the descriptor itself is closed by the
   // destructor so no other thread can race a reused fd number.

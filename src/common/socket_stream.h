@@ -36,6 +36,9 @@ class SocketStream {
   // thread can race a reused descriptor number.
   void close();
   bool closed() const { return closed_; }
+  // The peer hung up (its FIN or a reset arrived), seen without reading: a thread blocked
+  // elsewhere can learn that the client is gone although unread bytes are still queued.
+  bool peerClosed() const;
   int fd() const { return fd_; }
 
  private:

@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
+#include <system_error>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <thread>
 
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "common/socket_stream.h"
 #include "cri/exec_kill.h"
 #include "docker/errors.h"
@@ -54,7 +57,12 @@ class DockerProcess : public streaming::Process {
         execId_(std::move(execId)),
         containerId_(std::move(containerId)) {}
 
-  ~DockerProcess() override { stream_->close(); }
+  ~DockerProcess() override {
+    stream_->close();
+    // A process whose client is gone must not linger in the container. Done here, on the
+    // session's own thread, so abort() stays cheap (the server calls it while stopping).
+    if (aborted_ && !execId_.empty()) killExecProcess(*docker_, execId_);
+  }
 
   Result<OutputChunk> readOutput(Deadline deadline) override {
     for (;;) {
@@ -102,6 +110,7 @@ class DockerProcess : public streaming::Process {
     if (execId_.empty()) return 0;
     // The output ends when the process exits; Docker records the code a moment later.
     for (;;) {
+      if (aborted_) return Status(Code::kCancelled, "the session was aborted");
       auto info = docker_->inspectExec(execId_, deadline);
       if (!info) return info.status();
       if (!common::jsonBool(*info, "Running", true) &&
@@ -116,9 +125,8 @@ class DockerProcess : public streaming::Process {
   }
 
   void abort() override {
+    aborted_ = true;
     stream_->close();
-    // A process whose client is gone must not linger in the container.
-    if (!execId_.empty()) killExecProcess(*docker_, execId_);
   }
 
  private:
@@ -129,6 +137,7 @@ class DockerProcess : public streaming::Process {
   const std::string containerId_;  // attach sessions
   docker::StreamDemuxer demux_;
   std::deque<docker::Frame> pending_;
+  std::atomic<bool> aborted_{false};
   std::array<char, 32 * 1024> buf_{};
 };
 
@@ -176,12 +185,15 @@ Result<int> connectInNetworkNamespace(int pid, uint16_t port, Deadline deadline)
   if (nsFd < 0) {
     return Status(Code::kUnavailable, "open " + nsPath + ": " + std::strerror(errno));
   }
+  common::ScopeGuard closeNs([nsFd] { ::close(nsFd); });
   int result = -1;
   int error = 0;
   std::string step;
   // setns changes only the calling thread: a thread of its own enters the namespace, makes the
   // socket there and ends; the socket keeps its namespace for life.
-  std::thread worker([&] {
+  std::thread worker;
+  try {
+    worker = std::thread([&] {
     if (::setns(nsFd, CLONE_NEWNET) != 0) {
       error = errno;
       step = "enter the pod's network namespace";
@@ -213,9 +225,11 @@ Result<int> connectInNetworkNamespace(int pid, uint16_t port, Deadline deadline)
       }
       if (rc != ECONNREFUSED && rc != EAFNOSUPPORT && rc != EADDRNOTAVAIL) break;
     }
-  });
+    });
+  } catch (const std::system_error& e) {
+    return Status(Code::kResourceExhausted, std::string("no thread to connect with: ") + e.what());
+  }
   worker.join();
-  ::close(nsFd);
   if (result >= 0) return result;
   Code code = error == ECONNREFUSED ? Code::kUnavailable
               : error == ETIMEDOUT  ? Code::kDeadlineExceeded

@@ -9,7 +9,9 @@
 #include <list>
 #include <map>
 #include <set>
+#include <system_error>
 
+#include "common/scope_guard.h"
 #include "streaming/remotecommand.h"
 #include "streaming/session.h"
 #include "streaming/spdy_connection.h"
@@ -52,6 +54,10 @@ class LiveConnections {
     stopped_ = true;
     for (auto* c : live_) c->close();
   }
+  bool stopped() {
+    std::lock_guard lock(mu_);
+    return stopped_;
+  }
 
  private:
   std::mutex mu_;
@@ -76,61 +82,100 @@ struct SpdyForward {
 
   std::atomic<bool> stop{false};
   std::atomic<bool> done{false};
+  std::atomic<bool> ended{false};  // both streams ended toward the client
   std::thread worker;
+
+  // Stops the worker and waits for it, whatever path leads here (unwinding included).
+  ~SpdyForward() {
+    stop = true;
+    {
+      std::lock_guard lock(mu);
+      if (conn) conn->close();
+    }
+    if (worker.joinable()) worker.join();
+  }
+
+  // Ends both streams toward the client once: FIN (the pod's server finished), or RST (the
+  // connection broke: client-go then drops that connection and waits for the error stream's
+  // end, which the RST also is).
+  void endStreams(SpdyConnection& c, bool reset) {
+    if (ended.exchange(true)) return;
+    if (reset) {
+      (void)c.reset(dataStream);
+      (void)c.reset(errorStream);
+    } else {
+      (void)c.data(dataStream, "", true);
+      (void)c.data(errorStream, "", true);
+    }
+  }
 };
 
 void runSpdyForward(SpdyForward& f, SessionContext& ctx, SpdyConnection& conn,
-                    LiveConnections& live) {
+                    LiveConnections& live, BytePipe& pipe) {
   const std::string& sandbox = ctx.request.forward.sandboxId;
   auto connected = ctx.runtime.portForward(sandbox, f.port, Clock::now() + kConnectTimeout);
   if (!connected) {
     spdlog::info("port-forward to {} port {}: {}", sandbox, f.port, connected.status().message());
     (void)conn.data(f.errorStream, forwardError(f.port, sandbox, connected.status().message()));
-    (void)conn.data(f.errorStream, "", true);
-    (void)conn.data(f.dataStream, "", true);
+    f.endStreams(conn, false);
     std::lock_guard lock(f.mu);
     f.failed = true;
-    f.done = true;
     return;
   }
   Connection& pod = **connected;
   live.add(&pod);
+  common::ScopeGuard unregister([&] {
+    pod.close();
+    live.remove(&pod);
+  });
   {
     std::lock_guard lock(f.mu);
     f.conn = std::move(*connected);
-    if (!f.pending.empty()) (void)pod.write(f.pending, Clock::now() + std::chrono::minutes(1));
+    if (f.failed) return;
+    if (!f.pending.empty() && !pod.write(f.pending, deadlineAfter(ctx.options.idleTimeout))) {
+      f.failed = true;
+      f.endStreams(conn, true);
+      return;
+    }
     f.pending.clear();
     if (f.pendingFin) (void)pod.closeWrite();
     f.ready = true;
   }
   std::array<char, 32 * 1024> buf{};
   for (;;) {
-    if (f.stop) break;
+    if (f.stop) {
+      f.endStreams(conn, false);  // the client reset its data stream: end the error stream
+      break;
+    }
+    // A client that hung up while the session's reader is blocked writing to a pod that does
+    // not read: free it by closing the pod connections.
+    if (pipe.peerClosed()) {
+      live.closeAll();
+      conn.abandon();
+      break;
+    }
     auto n = pod.read(buf.data(), buf.size(), Clock::now() + std::chrono::seconds(1));
     if (!n) {
       if (n.status().code() == Code::kDeadlineExceeded) continue;
-      // The pod reset the connection: so is the client's stream, without a message.
-      (void)conn.reset(f.dataStream);
-      (void)conn.reset(f.errorStream);
+      // The pod reset the connection (or we closed it): so is the client's, without a message.
+      f.endStreams(conn, !f.stop);
       break;
     }
     if (*n == 0) {  // the server in the pod finished: end both streams
-      (void)conn.data(f.dataStream, "", true);
-      (void)conn.data(f.errorStream, "", true);
+      f.endStreams(conn, false);
       break;
     }
     if (!conn.data(f.dataStream, std::string_view(buf.data(), *n))) break;
   }
-  pod.close();
-  live.remove(&pod);
-  f.done = true;
 }
+
+constexpr std::size_t kMaxForwardsPerSession = 256;
 
 }  // namespace
 
 void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
   Activity activity;
-  SpdyConnection conn(pipe, activity);
+  SpdyConnection conn(pipe, activity, ctx.options.idleTimeout);
   const std::string& sandbox = ctx.request.forward.sandboxId;
   LiveConnections live;
   AbortHook abortHook(ctx, [&live] { live.closeAll(); });
@@ -139,22 +184,16 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
   std::vector<spdy::Frame> frames;
 
   auto drop = [&](std::map<uint32_t, std::unique_ptr<SpdyForward>>::iterator it) {
-    auto& f = *it->second;
-    f.stop = true;
-    {
-      std::lock_guard lock(f.mu);
-      if (f.conn) f.conn->close();
-    }
-    if (f.worker.joinable()) f.worker.join();
-    byStream.erase(f.dataStream);
-    byStream.erase(f.errorStream);
-    return forwards.erase(it);
+    byStream.erase(it->second->dataStream);
+    byStream.erase(it->second->errorStream);
+    return forwards.erase(it);  // ~SpdyForward stops and joins its worker
   };
 
   bool end = false;
   while (!end) {
     frames.clear();
     if (Status st = conn.read(frames, Clock::now() + std::chrono::seconds(1)); !st) break;
+    if (conn.broken()) break;
     if (frames.empty() && activity.idleFor(ctx.options.idleTimeout)) {
       spdlog::info("port-forward to {}: idle for too long, closing", sandbox);
       break;
@@ -173,6 +212,11 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
         auto requestId = parseNumber(SpdyConnection::header(syn->headers, "requestid"));
         uint32_t key =
             requestId ? *requestId : (type == "error" ? syn->streamId : syn->streamId - 2);
+        auto found = forwards.find(key);
+        if (found == forwards.end() && forwards.size() >= kMaxForwardsPerSession) {
+          (void)conn.reset(syn->streamId, spdy::kRstRefusedStream);
+          continue;
+        }
         auto& slot = forwards[key];
         if (!slot) {
           slot = std::make_unique<SpdyForward>();
@@ -190,7 +234,21 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
         (void)conn.reply(syn->streamId);
         if (slot->dataStream != 0 && slot->errorStream != 0) {
           SpdyForward* f = slot.get();
-          f->worker = std::thread([f, &ctx, &conn, &live] { runSpdyForward(*f, ctx, conn, live); });
+          try {
+            f->worker = std::thread([f, &ctx, &conn, &live, &pipe] {
+              try {
+                runSpdyForward(*f, ctx, conn, live, pipe);
+              } catch (const std::exception& e) {
+                spdlog::error("port-forward worker: {}", e.what());
+                f->endStreams(conn, true);
+              }
+              f->done = true;
+            });
+          } catch (const std::system_error& e) {
+            spdlog::warn("port-forward to {}: no thread for a connection: {}", sandbox, e.what());
+            f->endStreams(conn, true);
+            f->done = true;
+          }
         }
       } else if (const auto* d = std::get_if<spdy::Data>(&frame)) {
         auto it = byStream.find(d->streamId);
@@ -200,17 +258,24 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
         if (f.failed) continue;
         if (!f.ready) {
           if (f.pending.size() + d->payload.size() > kMaxPendingInput) {
-            (void)conn.reset(f.dataStream);
             f.failed = true;
+            f.stop = true;
+            f.endStreams(conn, true);
             continue;
           }
           f.pending += d->payload;
           f.pendingFin = f.pendingFin || d->fin;
           continue;
         }
-        // Blocks while the pod does not read: back-pressure on the client.
-        if (!d->payload.empty()) {
-          (void)f.conn->write(d->payload, Clock::now() + ctx.options.idleTimeout);
+        // Blocks while the pod does not read: back-pressure on the client. A client that hangs
+        // up meanwhile is noticed by the worker, which closes the pod connections.
+        if (!d->payload.empty() &&
+            !f.conn->write(d->payload, deadlineAfter(ctx.options.idleTimeout))) {
+          f.failed = true;
+          f.stop = true;
+          f.conn->close();
+          f.endStreams(conn, true);
+          continue;
         }
         if (d->fin) (void)f.conn->closeWrite();
       } else if (const auto* rst = std::get_if<spdy::RstStream>(&frame)) {
@@ -236,6 +301,7 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
                           true);
         }
         if (f.dataStream != 0) (void)conn.reset(f.dataStream);
+        f.ended = true;
         it = drop(it);
       } else if (f.done) {
         it = drop(it);
@@ -244,33 +310,43 @@ void servePortForwardSpdy(SessionContext& ctx, BytePipe& pipe) {
       }
     }
   }
-  for (auto it = forwards.begin(); it != forwards.end();) it = drop(it);
-  conn.goAway();
-  conn.drainAndClose();
+  // The client left (or idled out, or the server stops): no goodbye is read any more. Closing
+  // first makes every worker's pending write fail at once, so the joins below are quick.
+  live.closeAll();
+  conn.abandon();
+  forwards.clear();
 }
 
 void servePortForwardWebSocket(SessionContext& ctx) {
   const bool base64 = ctx.protocol.find("base64") != std::string::npos;
-  ChannelSocket channels(ctx.client, base64);
+  ChannelSocket channels(ctx.client, base64, ctx.options.idleTimeout);
   const std::string& sandbox = ctx.request.forward.sandboxId;
   const auto& ports = ctx.request.forward.ports;
   if (ports.empty() || ports.size() > 127) {
     (void)channels.sendClose(ws::kCloseProtocolError,
                              "port-forward over channels needs the ports in the request");
+    lingerAndClose(ctx.client);
     return;
   }
   Activity activity;
+  LiveConnections live;
+  AbortHook abortHook(ctx, [&live] { live.closeAll(); });
   struct Port {
+    LiveConnections* live = nullptr;
     uint16_t port = 0;
     std::unique_ptr<Connection> conn;
     std::thread pump;
     std::atomic<bool> done{false};
+    ~Port() {
+      if (conn) conn->close();
+      if (pump.joinable()) pump.join();
+      if (conn) live->remove(conn.get());
+    }
   };
-  std::list<Port> forwards;
-  LiveConnections live;
-  AbortHook abortHook(ctx, [&live] { live.closeAll(); });
+  std::list<Port> forwards;  // after `live`: destroyed (joined) before it
   for (size_t i = 0; i < ports.size(); ++i) {
     auto& p = forwards.emplace_back();
+    p.live = &live;
     p.port = static_cast<uint16_t>(ports[i]);
     // Each channel first carries its port, two bytes little-endian.
     std::string prefix = {static_cast<char>(p.port & 0xff), static_cast<char>(p.port >> 8)};
@@ -281,6 +357,10 @@ void servePortForwardWebSocket(SessionContext& ctx) {
   for (auto& p : forwards) {
     uint8_t data = static_cast<uint8_t>(2 * index), error = static_cast<uint8_t>(2 * index + 1);
     ++index;
+    if (live.stopped()) {
+      p.done = true;
+      continue;
+    }
     auto connected = ctx.runtime.portForward(sandbox, p.port, Clock::now() + kConnectTimeout);
     if (!connected) {
       (void)channels.send(error, forwardError(p.port, sandbox, connected.status().message()));
@@ -290,22 +370,37 @@ void servePortForwardWebSocket(SessionContext& ctx) {
     p.conn = std::move(*connected);
     live.add(p.conn.get());
     Port* port = &p;
-    p.pump = std::thread([port, data, &channels, &activity] {
-      std::array<char, 32 * 1024> buf{};
-      for (;;) {
-        auto n = port->conn->read(buf.data(), buf.size(), Clock::now() + std::chrono::seconds(1));
-        if (!n && n.status().code() == Code::kDeadlineExceeded) continue;
-        if (!n || *n == 0) break;
-        activity.touch();
-        if (!channels.send(data, std::string_view(buf.data(), *n))) break;
-      }
-      port->done = true;
-    });
+    try {
+      p.pump = std::thread([port, data, &channels, &activity, &live, &ctx] {
+        try {
+          std::array<char, 32 * 1024> buf{};
+          for (;;) {
+            if (ctx.client.peerClosed()) {
+              live.closeAll();  // frees the reader if it is blocked writing to a pod
+              break;
+            }
+            auto n =
+                port->conn->read(buf.data(), buf.size(), Clock::now() + std::chrono::seconds(1));
+            if (!n && n.status().code() == Code::kDeadlineExceeded) continue;
+            if (!n || *n == 0) break;
+            activity.touch();
+            if (!channels.send(data, std::string_view(buf.data(), *n))) break;
+          }
+        } catch (const std::exception& e) {
+          spdlog::error("port-forward pump: {}", e.what());
+        }
+        port->done = true;
+      });
+    } catch (const std::system_error& e) {
+      (void)channels.send(error, forwardError(p.port, sandbox, e.what()));
+      p.done = true;
+    }
   }
 
   ws::Decoder decoder(ws::Decoder::Role::kServer, 1 << 20);
   std::vector<ws::Message> messages;
   std::array<char, 32 * 1024> buf{};
+  bool clientGone = false;
   for (bool end = false; !end;) {
     bool allDone = true;
     for (auto& p : forwards) allDone = allDone && p.done;
@@ -315,7 +410,10 @@ void servePortForwardWebSocket(SessionContext& ctx) {
       if (activity.idleFor(ctx.options.idleTimeout)) break;
       continue;
     }
-    if (!n || *n == 0) break;
+    if (!n || *n == 0) {
+      clientGone = true;
+      break;
+    }
     activity.touch();
     messages.clear();
     if (Status st = decoder.feed(std::string_view(buf.data(), *n), messages); !st) {
@@ -324,7 +422,7 @@ void servePortForwardWebSocket(SessionContext& ctx) {
     }
     for (auto& m : messages) {
       if (m.opcode == ws::Opcode::kPing) {
-        (void)channels.sendControl(ws::Opcode::kPong, m.payload);
+        (void)channels.sendFrame(ws::Opcode::kPong, m.payload);
         continue;
       }
       if (m.opcode == ws::Opcode::kPong) continue;
@@ -332,25 +430,24 @@ void servePortForwardWebSocket(SessionContext& ctx) {
         end = true;
         break;
       }
+      if (m.payload.empty()) continue;
       auto decoded = channels.decode(m);
       if (!decoded) continue;
       auto& [channel, payload] = *decoded;
       size_t i = channel / 2;
       if (channel % 2 != 0 || i >= forwards.size() || payload.empty()) continue;
       auto it = std::next(forwards.begin(), static_cast<long>(i));
-      if (it->conn && !it->done) {
-        (void)it->conn->write(payload, Clock::now() + ctx.options.idleTimeout);
+      if (it->conn && !it->done &&
+          !it->conn->write(payload, deadlineAfter(ctx.options.idleTimeout))) {
+        it->conn->close();  // its pump ends; the client sees the data channel go quiet
       }
     }
   }
-  for (auto& p : forwards) {
-    if (p.conn) p.conn->close();
-  }
-  for (auto& p : forwards) {
-    if (p.pump.joinable()) p.pump.join();
-    if (p.conn) live.remove(p.conn.get());
-  }
+  live.closeAll();
+  if (clientGone) ctx.client.close();  // pumps blocked writing to the client give up at once
+  forwards.clear();                    // joins the pumps
   (void)channels.sendClose(ws::kCloseNormal, "");
+  lingerAndClose(ctx.client);
 }
 
 }  // namespace dockershim::streaming

@@ -1,5 +1,7 @@
 #include "streaming/remotecommand.h"
 
+#include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
 
 namespace dockershim::streaming {
@@ -69,11 +71,13 @@ Status ResizeDecoder::feed(std::string_view bytes, std::vector<TerminalSize>& ou
   }
 }
 
-OutputPump::OutputPump(Process& process, Activity& activity, Write write, Finished finished)
+OutputPump::OutputPump(Process& process, Activity& activity, Write write, Finished finished,
+                       HungUp hungUp)
     : process_(process),
       activity_(activity),
       write_(std::move(write)),
       finished_(std::move(finished)),
+      hungUp_(std::move(hungUp)),
       thread_([this] { run(); }) {}
 
 OutputPump::~OutputPump() {
@@ -84,9 +88,38 @@ OutputPump::~OutputPump() {
 void OutputPump::stop() { stop_ = true; }
 
 void OutputPump::run() {
+  // Nothing may escape a thread: an exception here would end the daemon.
+  std::string failure;
+  try {
+    pumpOutput();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  if (!failure.empty()) {
+    spdlog::error("streaming output: {}", failure);
+    try {
+      if (!stop_ && !finishedCalled_) finished_(Status(Code::kInternal, failure));
+    } catch (...) {
+    }
+  }
+  done_ = true;
+}
+
+void OutputPump::pumpOutput() {
   Result<int> result = Status(Code::kCancelled, "stopped");
+  auto nextHangUpCheck = Clock::now();
   for (;;) {
     if (stop_) break;
+    if (hungUp_ && Clock::now() >= nextHangUpCheck) {
+      nextHangUpCheck = Clock::now() + std::chrono::milliseconds(500);
+      if (hungUp_()) {
+        process_.abort();
+        stop_ = true;
+        break;
+      }
+    }
     auto chunk = process_.readOutput(Clock::now() + std::chrono::seconds(1));
     if (!chunk) {
       if (chunk.status().code() == Code::kDeadlineExceeded) continue;  // check stop_, wait on
@@ -94,6 +127,7 @@ void OutputPump::run() {
       break;
     }
     if (chunk->data.empty()) {
+      if (stop_) break;  // ended by us, not by the process
       // The output ended: the process exited (or the attached container did).
       result = process_.exitCode(Clock::now() + std::chrono::seconds(30));
       break;
@@ -104,18 +138,10 @@ void OutputPump::run() {
       break;
     }
   }
-  if (!stop_) finished_(std::move(result));
-  done_ = true;
-}
-
-std::string describeCommand(const std::vector<std::string>& cmd) {
-  std::string out;
-  for (const auto& a : cmd) {
-    if (!out.empty()) out += ' ';
-    bool plain = !a.empty() && a.find_first_of(" \t\n\"'\\$`") == std::string::npos;
-    out += plain ? a : json(a).dump();
+  if (!stop_) {
+    finishedCalled_ = true;
+    finished_(std::move(result));
   }
-  return out;
 }
 
 }  // namespace dockershim::streaming

@@ -56,25 +56,28 @@ class OutputPump {
  public:
   using Write = std::function<Status(OutputStream stream, std::string_view data)>;
   using Finished = std::function<void(Result<int> exitCode)>;
+  // Checked about once a second: the client hung up. The process is then aborted (which also
+  // frees a session thread blocked writing to its stdin) and `finished` is not called.
+  using HungUp = std::function<bool()>;
 
-  OutputPump(Process& process, Activity& activity, Write write, Finished finished);
+  OutputPump(Process& process, Activity& activity, Write write, Finished finished, HungUp hungUp);
   ~OutputPump();  // stops and joins
   void stop();
   bool done() const { return done_; }
 
  private:
   void run();
+  void pumpOutput();
 
   Process& process_;
   Activity& activity_;
   Write write_;
   Finished finished_;
+  HungUp hungUp_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> done_{false};
+  bool finishedCalled_ = false;  // only the pump thread touches it
   std::thread thread_;
 };
-
-// Human text of a command for messages: `sh -c "exit 3"`.
-std::string describeCommand(const std::vector<std::string>& cmd);
 
 }  // namespace dockershim::streaming

@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "common/socket_stream.h"
 #include "streaming/session.h"
@@ -242,18 +243,27 @@ void Server::acceptLoop() {
     }
     ++active_;
     Connection* raw = conn.get();
-    conn->thread = std::thread([this, raw] {
-      try {
-        serve(*raw);
-      } catch (const std::exception& e) {
-        spdlog::error("streaming session failed: {}", e.what());
-      } catch (...) {
-        spdlog::error("streaming session failed");
-      }
-      raw->socket.close();
+    try {
+      conn->thread = std::thread([this, raw] {
+        try {
+          serve(*raw);
+        } catch (const std::exception& e) {
+          spdlog::error("streaming session failed: {}", e.what());
+        } catch (...) {
+          spdlog::error("streaming session failed");
+        }
+        raw->socket.close();
+        --active_;
+        raw->done = true;
+      });
+    } catch (const std::system_error& e) {
+      // No thread to serve it (the task limit): refuse this one, keep serving the others.
       --active_;
-      raw->done = true;
-    });
+      spdlog::warn("streaming server: no thread for a connection: {}", e.what());
+      (void)conn->socket.write(response(503, "Service Unavailable", "no capacity\n"),
+                               Clock::now() + std::chrono::seconds(1));
+      continue;
+    }
     connections_.push_back(std::move(conn));
   }
 }
@@ -374,7 +384,7 @@ void Server::serve(Connection& connection) {
     if (!offered.empty()) headers.emplace_back("Sec-WebSocket-Protocol", ctx.protocol);
     if (!socket.write(response(101, "Switching Protocols", "", headers), writeDeadline())) return;
     if (isPortForward && ctx.protocol.rfind("SPDY/3.1+", 0) == 0) {
-      WebSocketPipe pipe(socket);
+      WebSocketPipe pipe(socket, options_.idleTimeout);
       servePortForwardSpdy(ctx, pipe);
     } else if (isPortForward) {
       servePortForwardWebSocket(ctx);

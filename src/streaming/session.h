@@ -12,6 +12,12 @@
 
 namespace dockershim::streaming {
 
+// A deadline `limit` from now, where 0 means none (the idle timeout's "never").
+inline Deadline deadlineAfter(std::chrono::milliseconds limit) {
+  if (limit.count() <= 0) return Deadline::max();
+  return Clock::now() + limit;
+}
+
 // The bytes a SPDY session runs over: the upgraded socket itself, or the binary messages of a
 // WebSocket (the tunnel client-go's WebSocket port-forward dialer speaks).
 class BytePipe {
@@ -24,6 +30,8 @@ class BytePipe {
   virtual void closeWrite() = 0;
   // Wakes and fails any blocked read or write.
   virtual void close() = 0;
+  // The client hung up (checked without reading).
+  virtual bool peerClosed() const = 0;
 };
 
 class SocketPipe : public BytePipe {
@@ -37,6 +45,7 @@ class SocketPipe : public BytePipe {
   }
   void closeWrite() override { (void)socket_.closeWrite(); }
   void close() override { socket_.close(); }
+  bool peerClosed() const override { return socket_.peerClosed(); }
 
  private:
   common::SocketStream& socket_;

@@ -4,14 +4,11 @@
 
 namespace dockershim::streaming {
 
-namespace {
-constexpr auto kWriteTimeout = std::chrono::minutes(1);
-}
-
 std::string SpdyConnection::header(const spdy::Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
     if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(a) == std::tolower(b);
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
         })) {
       return v;
     }
@@ -33,7 +30,7 @@ Status SpdyConnection::read(std::vector<spdy::Frame>& out, Deadline deadline) {
   if (Status st = decoder_.feed(std::string_view(buf_.data(), *n), out); !st) return st;
   for (const auto& f : out) {
     if (const auto* syn = std::get_if<spdy::SynStream>(&f)) {
-      lastClientStream_ = std::max(lastClientStream_, syn->streamId);
+      if (syn->streamId > lastClientStream_) lastClientStream_ = syn->streamId;
     }
   }
   return Status::ok();
@@ -41,9 +38,14 @@ Status SpdyConnection::read(std::vector<spdy::Frame>& out, Deadline deadline) {
 
 Status SpdyConnection::send(const Result<std::string>& bytes) {
   if (!bytes) return bytes.status();
-  if (goneAway_) return {Code::kCancelled, "connection closing"};
-  Status st = pipe_.write(*bytes, Clock::now() + kWriteTimeout);
-  if (st) activity_.touch();
+  if (goneAway_ || broken_) return {Code::kCancelled, "connection closing"};
+  Status st = pipe_.write(*bytes, deadlineAfter(writeTimeout_));
+  if (!st) {
+    broken_ = true;
+    pipe_.close();
+    return st;
+  }
+  activity_.touch();
   return st;
 }
 
@@ -77,6 +79,11 @@ void SpdyConnection::goAway() {
     goneAway_ = true;
   }
   pipe_.closeWrite();
+}
+
+void SpdyConnection::abandon() {
+  broken_ = true;
+  pipe_.close();
 }
 
 void SpdyConnection::drainAndClose() {

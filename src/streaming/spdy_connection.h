@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -19,7 +21,11 @@ namespace dockershim::streaming {
 // reads belong to one thread.
 class SpdyConnection {
  public:
-  SpdyConnection(BytePipe& pipe, Activity& activity) : pipe_(pipe), activity_(activity) {}
+  // `writeTimeout`: how long one write may wait for a client that does not read (0: no limit);
+  // a write that fails breaks the connection for good (a frame cut in half cannot be followed
+  // by another).
+  SpdyConnection(BytePipe& pipe, Activity& activity, std::chrono::milliseconds writeTimeout)
+      : pipe_(pipe), activity_(activity), writeTimeout_(writeTimeout) {}
 
   // The next frames from the client (none when the deadline passed); 0 frames and an OK status
   // never means the end: the end is an error (CANCELLED/UNAVAILABLE) or `ended()`.
@@ -35,6 +41,9 @@ class SpdyConnection {
   // After goAway, on the reading thread: a short wait for the client to hang up (so it reads
   // everything rather than being reset mid-read), then the connection is closed.
   void drainAndClose();
+  // Ends the connection at once, without goodbye: every write, blocked or later, fails.
+  void abandon();
+  bool broken() const { return broken_; }
 
   // A header's value by name (the client lower-cases them), "" when absent.
   static std::string header(const spdy::Headers& headers, std::string_view name);
@@ -44,11 +53,14 @@ class SpdyConnection {
 
   BytePipe& pipe_;
   Activity& activity_;
-  spdy::Decoder decoder_;
+  const std::chrono::milliseconds writeTimeout_;
+  // Kubernetes' clients write data frames of 32 KiB; 1 MiB bounds what one frame may buffer.
+  spdy::Decoder decoder_{spdy::Decoder::kDefaultMaxHeaderBlockSize, 1 << 20};
   std::mutex writeMu_;
   spdy::Encoder encoder_;
-  bool goneAway_ = false;
-  uint32_t lastClientStream_ = 0;
+  bool goneAway_ = false;  // under writeMu_
+  std::atomic<bool> broken_{false};
+  std::atomic<uint32_t> lastClientStream_{0};
   bool ended_ = false;
   std::array<char, 64 * 1024> buf_{};
 };

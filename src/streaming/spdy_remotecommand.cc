@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <optional>
 
 #include "streaming/remotecommand.h"
 #include "streaming/session.h"
@@ -26,7 +27,7 @@ constexpr std::size_t kMaxEarlyStdin = 1 << 20;
 void serveRemoteCommandSpdy(SessionContext& ctx) {
   SocketPipe pipe(ctx.client);
   Activity activity;
-  SpdyConnection conn(pipe, activity);
+  SpdyConnection conn(pipe, activity, ctx.options.idleTimeout);
   const ExecRequest& request = ctx.request.exec;
   const bool isExec = ctx.request.kind == RequestKind::kExec;
   const int version = protocolVersion(ctx.protocol);
@@ -138,25 +139,41 @@ void serveRemoteCommandSpdy(SessionContext& ctx) {
   }
   auto& process = **started;
   AbortHook abortHook(ctx, [&process] { process.abort(); });
-  if (!earlyStdin.empty())
-    (void)process.writeInput(earlyStdin, Clock::now() + std::chrono::seconds(30));
-  // v1 clients cannot end stdin; the legacy protocol closed it right after setup.
-  if (stdinClosedEarly || (version == 1 && stdinStream != 0)) (void)process.closeInput();
+  bool stdinOpen = stdinStream != 0;
+  if (!earlyStdin.empty()) {
+    stdinOpen = process.writeInput(earlyStdin, deadlineAfter(ctx.options.idleTimeout)).isOk();
+  }
+  if (stdinClosedEarly && stdinOpen) {
+    (void)process.closeInput();
+    stdinOpen = false;
+  }
+  // v1 (Kubernetes 1.0): the server ends its own half of the stdin stream right after setup.
+  if (version == 1 && stdinStream != 0) (void)conn.data(stdinStream, "", true);
 
-  OutputPump pump(
-      process, activity,
-      [&](OutputStream stream, std::string_view data) {
-        uint32_t id = stream == OutputStream::kStderr && stderrStream ? stderrStream : stdoutStream;
-        if (id == 0) return Status::ok();  // not asked for
-        return conn.data(id, data);
-      },
-      [&](Result<int> exit) {
-        if (exit) {
-          finish(exit, "");
-        } else {
-          finish(0, exit.status().message());
-        }
-      });
+  std::optional<OutputPump> pump;
+  try {
+    pump.emplace(
+        process, activity,
+        [&](OutputStream stream, std::string_view data) {
+          uint32_t id =
+              stream == OutputStream::kStderr && stderrStream ? stderrStream : stdoutStream;
+          if (id == 0) return Status::ok();  // not asked for
+          return conn.data(id, data);
+        },
+        [&](Result<int> exit) {
+          if (exit) {
+            finish(exit, "");
+          } else {
+            finish(0, exit.status().message());
+          }
+        },
+        [&] { return pipe.peerClosed(); });
+  } catch (const std::exception& e) {
+    process.abort();
+    finish(0, std::string("streaming: ") + e.what());
+    conn.drainAndClose();
+    return;
+  }
 
   // 3. Input: stdin, resize, pings; until the process ends or the client goes.
   ResizeDecoder resize;
@@ -176,12 +193,19 @@ void serveRemoteCommandSpdy(SessionContext& ctx) {
     for (const auto& f : frames) {
       if (handleControl(f)) continue;
       if (const auto* d = std::get_if<spdy::Data>(&f)) {
-        if (d->streamId == stdinStream && stdinStream != 0) {
+        if (d->streamId == stdinStream && stdinOpen) {
           if (!d->payload.empty()) {
-            // Blocks while the process does not read: back-pressure on the client.
-            (void)process.writeInput(d->payload, Clock::now() + ctx.options.idleTimeout);
+            // Blocks while the process does not read: back-pressure on the client. A client
+            // that hangs up meanwhile is noticed by the pump, which aborts the process and so
+            // this write.
+            if (!process.writeInput(d->payload, deadlineAfter(ctx.options.idleTimeout))) {
+              stdinOpen = false;  // the process closed it or is gone
+            }
           }
-          if (d->fin) (void)process.closeInput();
+          if (d->fin && stdinOpen) {
+            (void)process.closeInput();
+            stdinOpen = false;
+          }
         } else if (d->streamId == resizeStream && resizeStream != 0) {
           sizes.clear();
           if (resize.feed(d->payload, sizes)) {
@@ -189,7 +213,10 @@ void serveRemoteCommandSpdy(SessionContext& ctx) {
           }
         }
       } else if (const auto* rst = std::get_if<spdy::RstStream>(&f)) {
-        if (rst->streamId == stdinStream) (void)process.closeInput();
+        if (rst->streamId == stdinStream && stdinOpen) {
+          (void)process.closeInput();
+          stdinOpen = false;
+        }
       } else if (const auto* syn = std::get_if<spdy::SynStream>(&f)) {
         (void)conn.reset(syn->streamId, spdy::kRstRefusedStream);  // nothing more to open
       } else if (std::holds_alternative<spdy::GoAway>(f)) {
@@ -199,9 +226,9 @@ void serveRemoteCommandSpdy(SessionContext& ctx) {
   }
   if (clientGone && !finished) {
     spdlog::info("streaming {} in {}: the client went away", what, request.containerId);
-    pump.stop();
+    pump->stop();
     process.abort();
-    pipe.close();
+    conn.abandon();  // and a pump blocked writing to the client gives up at once
     return;
   }
   conn.drainAndClose();

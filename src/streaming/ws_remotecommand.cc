@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <optional>
 
 #include "common/base64.h"
 #include "streaming/remotecommand.h"
@@ -20,6 +21,16 @@ constexpr auto kWriteTimeout = std::chrono::minutes(1);
 
 }  // namespace
 
+Status ChannelSocket::writeLocked(const std::string& frame, Deadline deadline) {
+  if (broken_) return {Code::kCancelled, "websocket broken"};
+  Status st = socket_.write(frame, deadline);
+  if (!st) {
+    broken_ = true;
+    socket_.close();
+  }
+  return st;
+}
+
 Status ChannelSocket::send(uint8_t channel, std::string_view data) {
   std::string message;
   ws::Opcode op = ws::Opcode::kBinary;
@@ -31,23 +42,38 @@ Status ChannelSocket::send(uint8_t channel, std::string_view data) {
     message.push_back(static_cast<char>(channel));
     message.append(data);
   }
-  std::lock_guard lock(writeMu_);
-  if (closeSent_) return {Code::kCancelled, "websocket closed"};
-  return socket_.write(ws::encodeFrame(op, message), Clock::now() + kWriteTimeout);
+  return sendFrame(op, message);
 }
 
-Status ChannelSocket::sendControl(ws::Opcode op, std::string_view payload) {
+Status ChannelSocket::sendFrame(ws::Opcode op, std::string_view payload) {
+  std::string frame = ws::encodeFrame(op, payload);
   std::lock_guard lock(writeMu_);
   if (closeSent_) return {Code::kCancelled, "websocket closed"};
-  return socket_.write(ws::encodeFrame(op, payload), Clock::now() + kWriteTimeout);
+  return writeLocked(frame, deadlineAfter(writeTimeout_));
 }
 
 Status ChannelSocket::sendClose(uint16_t code, std::string_view reason) {
   std::lock_guard lock(writeMu_);
   if (closeSent_) return Status::ok();
   closeSent_ = true;
-  return socket_.write(ws::encodeFrame(ws::Opcode::kClose, ws::closePayload(code, reason)),
-                       Clock::now() + std::chrono::seconds(5));
+  return writeLocked(ws::encodeFrame(ws::Opcode::kClose, ws::closePayload(code, reason)),
+                     Clock::now() + std::chrono::seconds(5));
+}
+
+bool ChannelSocket::closeSent() const {
+  std::lock_guard lock(writeMu_);
+  return closeSent_;
+}
+
+void lingerAndClose(common::SocketStream& socket) {
+  (void)socket.closeWrite();
+  std::array<char, 4096> buf{};
+  auto until = Clock::now() + std::chrono::seconds(2);
+  while (Clock::now() < until) {
+    auto n = socket.read(buf.data(), buf.size(), until);
+    if (!n || *n == 0) break;
+  }
+  socket.close();
 }
 
 Result<std::pair<uint8_t, std::string>> ChannelSocket::decode(const ws::Message& message) const {
@@ -79,7 +105,7 @@ Result<size_t> WebSocketPipe::read(char* data, size_t size, Deadline deadline) {
     }
     for (auto& m : messages) {
       if (m.opcode == ws::Opcode::kPing) {
-        (void)channels_.sendControl(ws::Opcode::kPong, m.payload);
+        (void)channels_.sendFrame(ws::Opcode::kPong, m.payload);
       } else if (m.opcode == ws::Opcode::kClose) {
         (void)channels_.sendClose(ws::kCloseNormal, "");
         ended_ = true;
@@ -95,16 +121,15 @@ Result<size_t> WebSocketPipe::read(char* data, size_t size, Deadline deadline) {
   return n;
 }
 
-Status WebSocketPipe::write(std::string_view data, Deadline deadline) {
-  std::lock_guard lock(writeMu_);
-  return socket_.write(ws::encodeFrame(ws::Opcode::kBinary, data), deadline);
+Status WebSocketPipe::write(std::string_view data, Deadline) {
+  return channels_.sendFrame(ws::Opcode::kBinary, data);
 }
 
 void serveRemoteCommandWebSocket(SessionContext& ctx) {
   const bool base64 = ctx.protocol.find("base64") != std::string::npos;
   const bool v4 = ctx.protocol.rfind("v4.", 0) == 0 || ctx.protocol.rfind("v5.", 0) == 0;
   const bool v5 = ctx.protocol.rfind("v5.", 0) == 0;
-  ChannelSocket channels(ctx.client, base64);
+  ChannelSocket channels(ctx.client, base64, ctx.options.idleTimeout);
   const ExecRequest& request = ctx.request.exec;
   const bool isExec = ctx.request.kind == RequestKind::kExec;
 
@@ -133,6 +158,7 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
     spdlog::info("streaming {} in {}: {}", isExec ? "exec" : "attach", request.containerId,
                  started.status().message());
     sendResult(0, started.status().message());
+    lingerAndClose(ctx.client);
     return;
   }
   auto& process = **started;
@@ -140,23 +166,30 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
   Activity activity;
   std::atomic<bool> finished{false};
 
-  OutputPump pump(
-      process, activity,
-      [&](OutputStream stream, std::string_view data) {
-        uint8_t channel = stream == OutputStream::kStderr && request.stderr ? kStderr : kStdout;
-        if (channel == kStdout && !request.stdout) return Status::ok();  // not asked for
-        return channels.send(channel, data);
-      },
-      [&](Result<int> exit) {
-        if (exit) {
-          sendResult(exit, "");
-        } else {
-          sendResult(0, exit.status().message());
-        }
-        finished = true;
-        // Wakes the reader below: the session is over once the client got the status.
-        ctx.client.close();
-      });
+  std::optional<OutputPump> pump;
+  try {
+    pump.emplace(
+        process, activity,
+        [&](OutputStream stream, std::string_view data) {
+          uint8_t channel = stream == OutputStream::kStderr && request.stderr ? kStderr : kStdout;
+          if (channel == kStdout && !request.stdout) return Status::ok();  // not asked for
+          return channels.send(channel, data);
+        },
+        [&](Result<int> exit) {
+          if (exit) {
+            sendResult(exit, "");
+          } else {
+            sendResult(0, exit.status().message());
+          }
+          finished = true;  // the reader below lingers and closes
+        },
+        [&] { return ctx.client.peerClosed(); });
+  } catch (const std::exception& e) {
+    process.abort();
+    sendResult(0, std::string("streaming: ") + e.what());
+    lingerAndClose(ctx.client);
+    return;
+  }
 
   ws::Decoder decoder(ws::Decoder::Role::kServer, 1 << 20);
   ResizeDecoder resize;
@@ -164,7 +197,8 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
   std::vector<TerminalSize> sizes;
   std::array<char, 32 * 1024> buf{};
   bool clientGone = false;
-  while (!finished) {
+  bool stdinOpen = request.stdin;
+  while (!finished && !clientGone) {
     auto n = ctx.client.read(buf.data(), buf.size(), Clock::now() + std::chrono::seconds(1));
     if (!n) {
       if (n.status().code() == Code::kDeadlineExceeded) {
@@ -172,7 +206,6 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
           spdlog::info("streaming session in {} idle for too long: closing", request.containerId);
           (void)channels.sendClose(ws::kCloseGoingAway, "idle timeout");
           clientGone = true;
-          break;
         }
         continue;
       }
@@ -191,20 +224,17 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
       break;
     }
     for (auto& m : messages) {
-      switch (m.opcode) {
-        case ws::Opcode::kPing:
-          (void)channels.sendControl(ws::Opcode::kPong, m.payload);
-          continue;
-        case ws::Opcode::kPong:
-          continue;
-        case ws::Opcode::kClose:
-          (void)channels.sendClose(ws::kCloseNormal, "");
-          clientGone = !finished;
-          break;
-        default:
-          break;
+      if (m.opcode == ws::Opcode::kPing) {
+        (void)channels.sendFrame(ws::Opcode::kPong, m.payload);
+        continue;
       }
-      if (m.opcode == ws::Opcode::kClose) break;
+      if (m.opcode == ws::Opcode::kPong) continue;
+      if (m.opcode == ws::Opcode::kClose) {
+        (void)channels.sendClose(ws::kCloseNormal, "");
+        clientGone = !finished;
+        break;
+      }
+      if (m.payload.empty()) continue;  // an empty message carries nothing, not even a channel
       auto decoded = channels.decode(m);
       if (!decoded) {
         (void)channels.sendClose(ws::kCloseProtocolError, decoded.status().message());
@@ -212,28 +242,33 @@ void serveRemoteCommandWebSocket(SessionContext& ctx) {
         break;
       }
       auto& [channel, data] = *decoded;
-      if (channel == kStdin && request.stdin) {
+      if (channel == kStdin && stdinOpen) {
         if (data.empty()) continue;
-        // Blocks while the process does not read: back-pressure on the client.
-        if (Status st = process.writeInput(data, Clock::now() + ctx.options.idleTimeout); !st) {
+        // Blocks while the process does not read: back-pressure on the client. A client that
+        // hangs up meanwhile is noticed by the pump, which aborts the process and so this write.
+        if (Status st = process.writeInput(data, deadlineAfter(ctx.options.idleTimeout)); !st) {
           spdlog::debug("streaming stdin to {}: {}", request.containerId, st.message());
+          stdinOpen = false;  // the process closed it or is gone
         }
       } else if (channel == kResize && request.tty) {
         sizes.clear();
         if (resize.feed(data, sizes)) {
-          for (auto s : sizes) (void)process.resize(s, Clock::now() + std::chrono::seconds(10));
+          for (auto sz : sizes) (void)process.resize(sz, Clock::now() + std::chrono::seconds(10));
         }
-      } else if (v5 && channel == kCloseSignal && !data.empty() &&
-                 static_cast<uint8_t>(data[0]) == kStdin) {
+      } else if (v5 && channel == kCloseSignal && data.size() == 1 &&
+                 static_cast<uint8_t>(data[0]) == kStdin && stdinOpen) {
         (void)process.closeInput();
+        stdinOpen = false;
       }
     }
-    if (clientGone) break;
   }
   if (clientGone && !finished) {
-    pump.stop();
+    pump->stop();
     process.abort();
+    ctx.client.close();  // and a pump blocked writing to the client gives up at once
+    return;
   }
+  lingerAndClose(ctx.client);
 }
 
 }  // namespace dockershim::streaming

@@ -1,5 +1,7 @@
 // Exec, Attach and PortForward through the real chain, with the project's own SPDY and
 // WebSocket clients speaking as kubectl/crictl/kubelet do.
+#include <sys/socket.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -354,6 +356,41 @@ TEST_CASE("a client that disconnects mid-exec leaves no process behind", "[strea
   for (int i = 0; i < 50 && !gone; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     gone = execSync(shim, id, {"sh", "-c", "ps | grep -c '[s]leep 4242'"}).stdout() == "0\n";
+  }
+  CHECK(gone);
+  cleanupPod(shim, podId);
+}
+
+TEST_CASE(
+    "a client that hangs up while its stdin is stuck in a process that does not read "
+    "leaves nothing behind",
+    "[streaming][exec]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("stuckstdin");
+  std::string podId = runPod(shim, pod);
+  std::string id = startContainer(shim, podId, pod, containerConfig("app"));
+  auto url = mustExecUrl(shim, id, {"sleep", "4243"}, false, true, true, true);
+  auto e = spdyExec(url, false, true, true, true);
+  // More than every buffer on the way holds: the daemon's stdin write blocks.
+  std::thread writer([&] {
+    std::string block(1 << 20, 'z');
+    for (int i = 0; i < 64; ++i) {
+      if (!e.client->send(e.in, block)) break;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  // The client dies: its kernel resets the connection. (A FIN could not arrive: it queues
+  // behind the stdin bytes the daemon's full receive window refuses.)
+  linger reset{1, 0};
+  ::setsockopt(e.client->socket().fd(), SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  ::shutdown(e.client->socket().fd(), SHUT_RD);
+  e.client->socket().close();
+  writer.join();
+  e.client.reset();
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    gone = execSync(shim, id, {"sh", "-c", "ps | grep -c '[s]leep 4243'"}).stdout() == "0\n";
   }
   CHECK(gone);
   cleanupPod(shim, podId);
