@@ -674,3 +674,80 @@ TEST_CASE("port-forward reaches a server that listens on IPv6 loopback only",
   CHECK(spdyGet(*c, 1, 3, 8086, 0).find("hello over ipv6") != std::string::npos);
   cleanupPod(shim, podId);
 }
+
+namespace {
+
+// Runs an interop client (test/interop/*) and parses its one-line JSON report.
+json interopClient(const char* binary, const std::vector<std::string>& args) {
+  std::string cmd = binary;
+  for (const auto& a : args) cmd += " '" + a + "'";
+  std::string out;
+  int rc = runCommand(cmd, &out);
+  INFO(cmd << " -> " << rc << ": " << out);
+  REQUIRE(rc == 0);
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  auto report = json::parse(out.substr(out.rfind('\n') + 1), nullptr, false);
+  REQUIRE(report.is_object());
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("spdystream, the library under kubectl and crictl, drives exec and port-forward",
+          "[streaming][interop]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("interop");
+  std::string podId = runPod(shim, pod);
+  std::string id = startContainer(shim, podId, pod, containerConfig("app"));
+  startContainer(shim, podId, pod, webServer("hello spdystream", 8080));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  auto withStdin = interopClient(
+      SPDY_INTEROP_CLIENT,
+      {"exec",
+       mustExecUrl(shim, id, {"sh", "-c", "cat; echo -n err >&2; exit 5"}, false, true, true, true),
+       "through spdystream"});
+  CHECK(withStdin["protocol"] == "v4.channel.k8s.io");
+  CHECK(withStdin["stdout"] == "through spdystream");
+  CHECK(withStdin["stderr"] == "err");
+  CHECK(exitCodeOf(json::parse(withStdin["error"].get<std::string>(), nullptr, false)) == 5);
+
+  auto plain = interopClient(
+      SPDY_INTEROP_CLIENT,
+      {"exec", mustExecUrl(shim, id, {"echo", "-n", "hello"}, false, false, true, true), "-"});
+  CHECK(plain["stdout"] == "hello");
+  checkSuccess(json::parse(plain["error"].get<std::string>(), nullptr, false));
+
+  auto forward = interopClient(SPDY_INTEROP_CLIENT, {"portforward", portForwardUrl(shim, podId, {}),
+                                                     "8080", "GET / HTTP/1.0\r\n\r\n"});
+  CHECK(forward["protocol"] == "portforward.k8s.io");
+  CHECK(forward["data"].get<std::string>().find("hello spdystream") != std::string::npos);
+  CHECK(forward["error"] == "");
+  cleanupPod(shim, podId);
+}
+
+TEST_CASE("gorilla/websocket, as client-go's WebSocket executor, drives exec over v5",
+          "[streaming][interop][ws]") {
+  auto& shim = TestBed::get().shim();
+  auto pod = podConfig("wsinterop");
+  std::string podId = runPod(shim, pod);
+  std::string id = startContainer(shim, podId, pod, containerConfig("app"));
+  auto withStdin = interopClient(
+      WS_INTEROP_CLIENT,
+      {"exec",
+       mustExecUrl(shim, id, {"sh", "-c", "cat; echo -n e >&2; exit 3"}, false, true, true, true),
+       "v5.channel.k8s.io", "over gorilla"});
+  CHECK(withStdin["protocol"] == "v5.channel.k8s.io");
+  CHECK(withStdin["stdout"] == "over gorilla");
+  CHECK(withStdin["stderr"] == "e");
+  CHECK(withStdin["pongs"] == 1);
+  CHECK(exitCodeOf(json::parse(withStdin["error"].get<std::string>(), nullptr, false)) == 3);
+  auto v4 =
+      interopClient(WS_INTEROP_CLIENT,
+                    {"exec", mustExecUrl(shim, id, {"echo", "-n", "v4"}, false, false, true, true),
+                     "v4.channel.k8s.io", "-"});
+  CHECK(v4["protocol"] == "v4.channel.k8s.io");
+  CHECK(v4["stdout"] == "v4");
+  checkSuccess(json::parse(v4["error"].get<std::string>(), nullptr, false));
+  cleanupPod(shim, podId);
+}
