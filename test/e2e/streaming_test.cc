@@ -423,10 +423,11 @@ namespace {
 
 // A busybox httpd serving `body` on `port` inside the pod.
 v1::ContainerConfig webServer(const std::string& body, int port) {
-  return containerConfig("web", {"sh", "-c",
-                                 "mkdir -p /tmp/www && printf '" + body +
-                                     "' > /tmp/www/index.html && exec httpd -f -p " +
-                                     std::to_string(port) + " -h /tmp/www"});
+  return containerConfig(
+      "web-" + std::to_string(port),
+      {"sh", "-c",
+       "mkdir -p /tmp/www && printf '" + body + "' > /tmp/www/index.html && exec httpd -f -p " +
+           std::to_string(port) + " -h /tmp/www"});
 }
 
 // One HTTP GET through a SPDY port-forward stream pair.
@@ -541,6 +542,28 @@ TEST_CASE("port-forward over WebSocket channels and the SPDY tunnel",
     c->pump([&] { return c->channels[0].find("hello over websocket") != std::string::npos; },
             Clock::now() + std::chrono::seconds(30));
     CHECK(c->channels[0].find("hello over websocket") != std::string::npos);
+  }
+  SECTION("v4.base64.channel.k8s.io: two ports, a closed one reported on its error channel") {
+    startContainer(shim, podId, pod, webServer("second port", 8081));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto url = portForwardUrl(shim, podId, {8080, 8081, 8082});
+    HttpAnswer answer;
+    auto c = WsClient::connect(url, {"v4.base64.channel.k8s.io"}, answer);
+    REQUIRE(c);
+    c->base64 = true;
+    REQUIRE(c->sendChannel(0, "GET / HTTP/1.0\r\n\r\n", true));
+    REQUIRE(c->sendChannel(2, "GET / HTTP/1.0\r\n\r\n", true));
+    c->pump(
+        [&] {
+          return c->channels[0].find("hello over websocket") != std::string::npos &&
+                 c->channels[2].find("second port") != std::string::npos &&
+                 c->channels[5].size() > 2;
+        },
+        Clock::now() + std::chrono::seconds(30));
+    CHECK(c->channels[0].find("hello over websocket") != std::string::npos);
+    CHECK(c->channels[2].find("second port") != std::string::npos);
+    CHECK(c->channels[2].substr(0, 2) == std::string("\x91\x1f", 2));  // 8081
+    CHECK(c->channels[5].find("8082") != std::string::npos);           // nothing listens there
   }
   SECTION("SPDY/3.1+portforward.k8s.io: SPDY in binary messages") {
     auto url = portForwardUrl(shim, podId, {});
