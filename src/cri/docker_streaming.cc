@@ -12,10 +12,10 @@
 
 #include <array>
 #include <atomic>
-#include <system_error>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <system_error>
 #include <thread>
 
 #include "common/json_util.h"
@@ -194,37 +194,37 @@ Result<int> connectInNetworkNamespace(int pid, uint16_t port, Deadline deadline)
   std::thread worker;
   try {
     worker = std::thread([&] {
-    if (::setns(nsFd, CLONE_NEWNET) != 0) {
-      error = errno;
-      step = "enter the pod's network namespace";
-      return;
-    }
-    sockaddr_in v4{};
-    v4.sin_family = AF_INET;
-    v4.sin_port = htons(port);
-    v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sockaddr_in6 v6{};
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    v6.sin6_addr = in6addr_loopback;
-    const std::pair<const sockaddr*, socklen_t> targets[] = {
-        {reinterpret_cast<const sockaddr*>(&v4), sizeof v4},
-        {reinterpret_cast<const sockaddr*>(&v6), sizeof v6}};
-    // IPv4 first; a server listening on IPv6 only is reached on [::1].
-    for (const auto& [addr, len] : targets) {
-      int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-      int rc = fd < 0 ? errno : connectBefore(fd, addr, len, deadline);
-      if (rc == 0) {
-        result = fd;
+      if (::setns(nsFd, CLONE_NEWNET) != 0) {
+        error = errno;
+        step = "enter the pod's network namespace";
         return;
       }
-      if (fd >= 0) ::close(fd);
-      if (error == 0) {
-        error = rc;
-        step = "connect to localhost:" + std::to_string(port);
+      sockaddr_in v4{};
+      v4.sin_family = AF_INET;
+      v4.sin_port = htons(port);
+      v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      sockaddr_in6 v6{};
+      v6.sin6_family = AF_INET6;
+      v6.sin6_port = htons(port);
+      v6.sin6_addr = in6addr_loopback;
+      const std::pair<const sockaddr*, socklen_t> targets[] = {
+          {reinterpret_cast<const sockaddr*>(&v4), sizeof v4},
+          {reinterpret_cast<const sockaddr*>(&v6), sizeof v6}};
+      // IPv4 first; a server listening on IPv6 only is reached on [::1].
+      for (const auto& [addr, len] : targets) {
+        int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int rc = fd < 0 ? errno : connectBefore(fd, addr, len, deadline);
+        if (rc == 0) {
+          result = fd;
+          return;
+        }
+        if (fd >= 0) ::close(fd);
+        if (error == 0) {
+          error = rc;
+          step = "connect to localhost:" + std::to_string(port);
+        }
+        if (rc != ECONNREFUSED && rc != EAFNOSUPPORT && rc != EADDRNOTAVAIL) break;
       }
-      if (rc != ECONNREFUSED && rc != EAFNOSUPPORT && rc != EADDRNOTAVAIL) break;
-    }
     });
   } catch (const std::system_error& e) {
     return Status(Code::kResourceExhausted, std::string("no thread to connect with: ") + e.what());

@@ -22,7 +22,7 @@ struct ContainerCreateContext {
   // The sandbox's Docker runtime (its HostConfig.Runtime): a pod's RuntimeClass applies to all
   // of its containers, and kubelet names it only in RunPodSandbox. "" leaves Docker's default.
   std::string runtime;
-  std::string apiVersion;    // negotiated Docker API version: every field must be valid for it
+  std::string apiVersion;  // negotiated Docker API version: every field must be valid for it
   // Capabilities the host can grant (bit n = capability n, the bounding set): `ALL` expands to
   // these (for privileged containers too). Docker gives a privileged container its own full
   // list and ignores CapAdd/CapDrop then; no API 1.41 field can narrow that. Without
