@@ -5,7 +5,10 @@
 #   3. uses the Docker engine that answers on DOCKER_HOST or /var/run/docker.sock, or starts a
 #      private one (state in /var/lib/dockershim-docker, socket /run/dockershim-docker/docker.sock,
 #      no bridge and no iptables changes) and stops it again on exit,
-#   4. serves CRI on unix:///var/run/dockershim.sock; the sandbox image is created from the
+#   4. pod networking through CNI: the node's /etc/cni/net.d when it holds a configuration, else
+#      the sample network packaging/cni/10-dockershim.conflist (bridge dockershim0, 10.89.0.0/16,
+#      Debian's plugins in /usr/lib/cni) from /var/lib/dockershim/cni/net.d,
+#   5. serves CRI on unix:///var/run/dockershim.sock; the sandbox image is created from the
 #      embedded pause program, so no network access is needed.
 # Extra arguments are passed to dockershim (e.g. --log-level=debug).
 set -euo pipefail
@@ -53,10 +56,19 @@ stop_private() {
 }
 trap stop_private EXIT
 
+cni_args=()
+if ! compgen -G "/etc/cni/net.d/*.conf*" >/dev/null && ! compgen -G "/etc/cni/net.d/*.json" >/dev/null; then
+  conf_dir=/var/lib/dockershim/cni/net.d
+  mkdir -p "$conf_dir"
+  cp packaging/cni/10-dockershim.conflist "$conf_dir/"
+  cni_args=(--cni-conf-dir="$conf_dir")
+  echo "run-local: no CNI configuration in /etc/cni/net.d; pods join the sample network in $conf_dir"
+fi
+
 echo "run-local: dockershim serving unix:///var/run/dockershim.sock against $docker_endpoint"
 echo "run-local: try: crictl --runtime-endpoint unix:///var/run/dockershim.sock version"
 # Foreground child (not exec) so the trap can stop the private engine afterwards.
-build/dockershim --docker-endpoint="$docker_endpoint" "$@" &
+build/dockershim --docker-endpoint="$docker_endpoint" "${cni_args[@]}" "$@" &
 shim=$!
 trap 'kill -TERM $shim 2>/dev/null || true' INT TERM
 wait "$shim" || true

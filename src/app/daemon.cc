@@ -16,6 +16,7 @@
 #include "cri/cri_service.h"
 #include "cri/docker_streaming.h"
 #include "docker/docker_client_impl.h"
+#include "network/pod_network.h"
 #include "server/cri_server.h"
 #include "streaming/server.h"
 
@@ -157,6 +158,18 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return 1;
   }
   criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
+  if (options.networkPlugin == "cni") {
+    criOptions.cni = std::make_shared<network::CniManager>(network::CniOptions{
+        .binDirs = options.cniBinDirs,
+        .confDir = options.cniConfDir,
+        .cacheDir = options.cniCacheDir,
+    });
+    if (Status ready = criOptions.cni->ready(); !ready) {
+      spdlog::warn("pod network not ready until a CNI configuration appears: {}", ready.message());
+    }
+  } else {
+    spdlog::info("--network-plugin=none: pods use Docker's default bridge when it has one");
+  }
 
   cri::DockerStreamingRuntime streamingRuntime(docker);
   streaming::ServerOptions streamingOptions;

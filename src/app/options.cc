@@ -1,6 +1,7 @@
 #include "app/options.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -45,6 +46,21 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--streaming-idle-timeout,--streaming-connection-idle-timeout", streamingIdle,
                  "a stream with no traffic for this long is closed (Go duration; 0 = never)")
       ->capture_default_str();
+  std::string cniBinDirs = "/opt/cni/bin";
+  app.add_option("--network-plugin", out.networkPlugin,
+                 "cni, or none for Docker's own default bridge")
+      ->check(CLI::IsMember({"cni", "none", ""}))
+      ->capture_default_str();
+  app.add_option("--cni-bin-dir", cniBinDirs,
+                 "comma-separated folders of CNI plugins; /usr/lib/cni is searched last")
+      ->capture_default_str();
+  app.add_option("--cni-conf-dir", out.cniConfDir,
+                 "CNI configuration folder: the first valid .conflist/.conf/.json by name is the "
+                 "pod network, reread when the folder changes")
+      ->capture_default_str();
+  app.add_option("--cni-cache-dir", out.cniCacheDir,
+                 "where what each pod's CNI ADD returned is kept for its DEL")
+      ->capture_default_str();
   app.add_option("--log-level", out.logLevel, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error"}))
       ->capture_default_str();
@@ -86,6 +102,19 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   }
   out.streamingIdleTimeout = *idle;
   if (out.logLevel == "warning") out.logLevel = "warn";
+  if (out.networkPlugin.empty()) out.networkPlugin = "none";
+  out.cniBinDirs.clear();
+  for (size_t start = 0; start <= cniBinDirs.size();) {
+    size_t comma = cniBinDirs.find(',', start);
+    if (comma == std::string::npos) comma = cniBinDirs.size();
+    std::string dir = cniBinDirs.substr(start, comma - start);
+    if (!dir.empty()) out.cniBinDirs.push_back(dir);
+    start = comma + 1;
+  }
+  if (std::find(out.cniBinDirs.begin(), out.cniBinDirs.end(), "/usr/lib/cni") ==
+      out.cniBinDirs.end()) {
+    out.cniBinDirs.push_back("/usr/lib/cni");
+  }
   for (const auto& extra : app.remaining()) out.ignoredFlags.push_back(extra);
   return {};
 }

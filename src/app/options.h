@@ -24,6 +24,13 @@ struct DaemonOptions {
   // The exec/attach/port-forward server: "ip:port", ":port" or "[v6]:port"; port 0 = free one.
   std::string streamingBindAddress = "127.0.0.1:0";
   std::chrono::milliseconds streamingIdleTimeout{std::chrono::hours(4)};
+  // "cni" (default) or "none" (Docker's default bridge when it has one, as the legacy no-op
+  // plugin; "" means none too).
+  std::string networkPlugin = "cni";
+  // Searched in order; Debian's /usr/lib/cni always comes last (containernetworking-plugins).
+  std::vector<std::string> cniBinDirs = {"/opt/cni/bin", "/usr/lib/cni"};
+  std::string cniConfDir = "/etc/cni/net.d";
+  std::string cniCacheDir = "/var/lib/cni/cache";
   std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
 };
 

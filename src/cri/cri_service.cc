@@ -36,6 +36,14 @@ Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) 
       for (const auto& [name, _] : runtimes->items()) facts.runtimes.push_back(name);
     }
   }
+  if (!options_.cni) {
+    docker::Request request;
+    request.path = "/networks/bridge";
+    request.operation = "inspect_network";
+    auto bridge = docker_->call(request, ctx.deadline);
+    if (!bridge) return bridge.status();
+    facts.bridgeNetwork = bridge->status == 200;
+  }
   std::lock_guard<std::mutex> lock(factsMu_);
   facts_ = facts;
   factsAt_ = now;

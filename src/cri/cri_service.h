@@ -13,6 +13,7 @@
 #include "dockershim/status.h"
 #include "dockershim/streaming_runtime.h"
 #include "logs/log_copier.h"
+#include "network/pod_network.h"
 #include "store/checkpoint.h"
 #include "translate/cri_api.h"
 
@@ -44,6 +45,10 @@ struct Options {
   // Hands a validated Exec/Attach/PortForward request to the streaming server and returns the
   // URL its client connects to; unset: those RPCs answer UNAVAILABLE.
   std::function<Result<std::string>(streaming::PendingRequest)> streamingUrl;
+  // Pod networking through CNI (--network-plugin=cni). Unset (--network-plugin=none): pods
+  // join Docker's default bridge when Docker has one, with port mappings published by Docker;
+  // otherwise they have loopback only.
+  std::shared_ptr<network::CniManager> cni;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -117,6 +122,13 @@ class CriService {
   Status requireRunning(const char* rpc, const std::string& id, const CallContext& ctx);
   Result<std::string> streamingUrl(streaming::PendingRequest request);
   bool canLowerOomScore();
+  // A sandbox id as given, or the full id of the one checkpoint it prefixes (for sandboxes
+  // whose pause container is gone).
+  std::string resolveByCheckpoint(const std::string& id);
+  // CNI DEL for a sandbox that was set up (nothing otherwise); inspect: its pause container's,
+  // null when gone.
+  Status tearDownNetwork(const std::string& sandboxId, const nlohmann::json* inspect,
+                         const CallContext& ctx);
   // Starts copying a container's output into its CRI log (inspect: Docker's view of it).
   void watchLogs(const nlohmann::json& inspect);
 
@@ -128,6 +140,9 @@ class CriService {
     std::string rootDir;
     std::string storageDriver;
     std::vector<std::string> runtimes;
+    // Docker has its default "bridge" network (not started with --bridge=none); asked only
+    // without CNI.
+    bool bridgeNetwork = false;
   };
   Result<DockerFacts> dockerFacts(const CallContext& ctx);
 

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/json_util.h"
+#include "common/netns.h"
 #include "common/scope_guard.h"
 #include "common/socket_stream.h"
 #include "cri/exec_kill.h"
@@ -180,61 +181,39 @@ int connectBefore(int fd, const sockaddr* addr, socklen_t len, Deadline deadline
 }  // namespace
 
 Result<int> connectInNetworkNamespace(int pid, uint16_t port, Deadline deadline) {
-  std::string nsPath = "/proc/" + std::to_string(pid) + "/ns/net";
-  int nsFd = ::open(nsPath.c_str(), O_RDONLY | O_CLOEXEC);
-  if (nsFd < 0) {
-    return Status(Code::kUnavailable, "open " + nsPath + ": " + std::strerror(errno));
-  }
-  common::ScopeGuard closeNs([nsFd] { ::close(nsFd); });
   int result = -1;
-  int error = 0;
-  std::string step;
-  // setns changes only the calling thread: a thread of its own enters the namespace, makes the
-  // socket there and ends; the socket keeps its namespace for life.
-  std::thread worker;
-  try {
-    worker = std::thread([&] {
-      if (::setns(nsFd, CLONE_NEWNET) != 0) {
-        error = errno;
-        step = "enter the pod's network namespace";
-        return;
-      }
-      sockaddr_in v4{};
-      v4.sin_family = AF_INET;
-      v4.sin_port = htons(port);
-      v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      sockaddr_in6 v6{};
-      v6.sin6_family = AF_INET6;
-      v6.sin6_port = htons(port);
-      v6.sin6_addr = in6addr_loopback;
-      const std::pair<const sockaddr*, socklen_t> targets[] = {
-          {reinterpret_cast<const sockaddr*>(&v4), sizeof v4},
-          {reinterpret_cast<const sockaddr*>(&v6), sizeof v6}};
-      // IPv4 first; a server listening on IPv6 only is reached on [::1].
-      for (const auto& [addr, len] : targets) {
-        int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        int rc = fd < 0 ? errno : connectBefore(fd, addr, len, deadline);
-        if (rc == 0) {
-          result = fd;
-          return;
+  Status st =
+      common::runInNetworkNamespace("/proc/" + std::to_string(pid) + "/ns/net", [&]() -> Status {
+        sockaddr_in v4{};
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        v4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sockaddr_in6 v6{};
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        v6.sin6_addr = in6addr_loopback;
+        const std::pair<const sockaddr*, socklen_t> targets[] = {
+            {reinterpret_cast<const sockaddr*>(&v4), sizeof v4},
+            {reinterpret_cast<const sockaddr*>(&v6), sizeof v6}};
+        int error = 0;
+        // IPv4 first; a server listening on IPv6 only is reached on [::1].
+        for (const auto& [addr, len] : targets) {
+          int fd = ::socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+          int rc = fd < 0 ? errno : connectBefore(fd, addr, len, deadline);
+          if (rc == 0) {
+            result = fd;
+            return Status::ok();
+          }
+          if (fd >= 0) ::close(fd);
+          if (error == 0) error = rc;
+          if (rc != ECONNREFUSED && rc != EAFNOSUPPORT && rc != EADDRNOTAVAIL) break;
         }
-        if (fd >= 0) ::close(fd);
-        if (error == 0) {
-          error = rc;
-          step = "connect to localhost:" + std::to_string(port);
-        }
-        if (rc != ECONNREFUSED && rc != EAFNOSUPPORT && rc != EADDRNOTAVAIL) break;
-      }
-    });
-  } catch (const std::system_error& e) {
-    return Status(Code::kResourceExhausted, std::string("no thread to connect with: ") + e.what());
-  }
-  worker.join();
-  if (result >= 0) return result;
-  Code code = error == ECONNREFUSED ? Code::kUnavailable
-              : error == ETIMEDOUT  ? Code::kDeadlineExceeded
-                                    : Code::kUnavailable;
-  return Status(code, step + ": " + std::strerror(error));
+        Code code = error == ETIMEDOUT ? Code::kDeadlineExceeded : Code::kUnavailable;
+        return Status(code,
+                      "connect to localhost:" + std::to_string(port) + ": " + std::strerror(error));
+      });
+  if (!st) return st;
+  return result;
 }
 
 Result<std::unique_ptr<streaming::Process>> DockerStreamingRuntime::exec(

@@ -25,6 +25,15 @@ Status CriService::version(const v1::VersionRequest&, v1::VersionResponse* resp,
   return Status::ok();
 }
 
+Status CriService::updateRuntimeConfig(const v1::UpdateRuntimeConfigRequest& req,
+                                       v1::UpdateRuntimeConfigResponse*, const CallContext&) {
+  // The kubelet sends the node's pod CIDR(s) once it knows them; plugins that declare the
+  // "ipRanges" capability (host-local) then allocate from them.
+  const std::string& cidr = req.runtime_config().network_config().pod_cidr();
+  if (options_.cni && !cidr.empty()) options_.cni->setPodCidr(cidr);
+  return Status::ok();
+}
+
 Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp,
                           const CallContext& ctx) {
   Status ping = docker_->ping(ctx.deadline);
@@ -36,13 +45,18 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
     runtimeReady->set_reason("DockerDaemonNotReady");
     runtimeReady->set_message("docker: failed to get docker version: " + ping.message());
   }
-  // Pod networking (CNI) arrives with its own issue; until then the node must not claim it.
+  // With CNI, ready once the conf dir holds a usable network (reread when it changes);
+  // without, Docker's own networking is always there.
   auto* networkReady = resp->mutable_status()->add_conditions();
   networkReady->set_type("NetworkReady");
-  networkReady->set_status(false);
-  networkReady->set_reason("NetworkPluginNotReady");
-  networkReady->set_message(
-      "docker: network plugin is not ready: pod networking is not implemented");
+  Status network = options_.cni ? options_.cni->ready() : Status::ok();
+  networkReady->set_status(network.isOk());
+  if (!network) {
+    // compat: the reason and message prefix dockershim and cri-dockerd give.
+    networkReady->set_reason("NetworkPluginNotReady");
+    networkReady->set_message("docker: network plugin is not ready: cni config uninitialized: " +
+                              network.message());
+  }
 
   // Runtime handlers are Docker's runtimes ("" is the default one). Recursive read-only mounts
   // need Docker API 1.44 and user namespaces per pod are not expressible: both stay false, so

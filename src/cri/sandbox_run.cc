@@ -10,6 +10,7 @@
 #include "common/json_util.h"
 #include "common/scope_guard.h"
 #include "cri/cri_service.h"
+#include "network/cni_config.h"
 #include "translate/image_ref.h"
 #include "translate/labels.h"
 #include "translate/naming.h"
@@ -49,6 +50,27 @@ Status writeResolvConf(const std::string& path, const std::string& content) {
   }
   ::close(fd);
   return Status::ok();
+}
+
+// What CNI plugins are given for a pod (CNI CONVENTIONS "Well-known Capabilities"), converted
+// as the kubelet did: only mappings with a host port, protocol lowercase.
+std::vector<network::PortMapping> cniPortMappings(const v1::PodSandboxConfig& config) {
+  std::vector<network::PortMapping> out;
+  for (const auto& pm : config.port_mappings()) {
+    if (pm.host_port() <= 0) continue;
+    out.push_back({pm.host_port(), pm.container_port(), protocolName(pm.protocol()), pm.host_ip()});
+  }
+  return out;
+}
+
+std::optional<network::DnsConfig> cniDns(const v1::PodSandboxConfig& config) {
+  if (!config.has_dns_config()) return std::nullopt;
+  const auto& dns = config.dns_config();
+  network::DnsConfig out;
+  out.servers.assign(dns.servers().begin(), dns.servers().end());
+  out.searches.assign(dns.searches().begin(), dns.searches().end());
+  out.options.assign(dns.options().begin(), dns.options().end());
+  return out;
 }
 
 }  // namespace
@@ -97,6 +119,22 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   if (!runtime) return runtime.status().withContext("run pod sandbox");
   auto facts = dockerFacts(ctx);
   if (!facts) return facts.status().withContext("run pod sandbox");
+  const bool hostNetwork =
+      config.linux().security_context().namespace_options().network() == v1::NODE;
+  const bool useCni = options_.cni && !hostNetwork;
+  std::optional<network::Bandwidth> bandwidth;
+  if (useCni) {
+    std::map<std::string, std::string> annotations(config.annotations().begin(),
+                                                   config.annotations().end());
+    auto parsed = network::bandwidthFromAnnotations(annotations);
+    if (!parsed) return parsed.status().withContext("run pod sandbox");
+    bandwidth = *parsed;
+    // No network, no pod: fail before anything exists (kubelet retries, and reports the reason).
+    if (Status st = options_.cni->ready(); !st) {
+      return Status(Code::kFailedPrecondition,
+                    "run pod sandbox: network plugin is not ready: " + st.message());
+    }
+  }
 
   translate::SandboxCreateContext createCtx{
       .image = options_.podInfraImage,
@@ -104,6 +142,7 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
       .cgroupDriver = facts->cgroupDriver,
       .dockerRuntime = *runtime,
       .canLowerOomScore = canLowerOomScore(),
+      .dockerBridge = !options_.cni && facts->bridgeNetwork,
   };
   // Translate first: bad input fails before anything exists.
   auto body = translate::makeSandboxCreateBody(config, createCtx);
@@ -122,9 +161,16 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   }
   if (!id) return id.status().withContext("run pod sandbox \"" + name + "\": create");
   spdlog::info("created sandbox \"{}\" ({})", name, *id);
-  // Cleanup for every later failure: no container or checkpoint is left behind.
+  // Cleanup for every later failure: no network, container or checkpoint is left behind.
+  std::string netnsPath;
   common::ScopeGuard undo([&] {
     auto cleanupDeadline = docker::deadlineIn(std::chrono::seconds(30));
+    if (useCni) {
+      network::CniManager::PodLock podLock(*options_.cni, *id);
+      Status st = options_.cni->tearDown(*id, netnsPath, cleanupDeadline);
+      if (!st) spdlog::warn("run pod sandbox \"{}\": CNI DEL failed: {}", name, st.message());
+      options_.cni->forget(*id);
+    }
     (void)checkpoints_->remove(*id);
     Status st = docker_->removeContainer(*id, /*force=*/true, cleanupDeadline);
     if (!st && st.code() != Code::kNotFound) {
@@ -137,7 +183,7 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   store::SandboxCheckpoint cp;
   cp.name = config.metadata().name();
   cp.podNamespace = config.metadata().namespace_();
-  cp.hostNetwork = config.linux().security_context().namespace_options().network() == v1::NODE;
+  cp.hostNetwork = hostNetwork;
   for (const auto& pm : config.port_mappings()) {
     cp.portMappings.push_back(
         {protocolName(pm.protocol()), pm.container_port(), pm.host_port(), pm.host_ip()});
@@ -151,11 +197,40 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
     return st.withContext("run pod sandbox \"" + name + "\": start");
   }
 
-  // Step 4: the pod's DNS, written into the file all its containers share.
   std::string resolv = translate::resolvConf(config.dns_config());
+  std::optional<nlohmann::json> inspect;
+  if (useCni || !resolv.empty()) {
+    auto got = docker_->inspectContainer(*id, ctx.deadline);
+    if (!got) return got.status().withContext("run pod sandbox \"" + name + "\"");
+    inspect = std::move(*got);
+  }
+
+  // Step 4: the pod's network, on the pause container's namespace.
+  if (useCni) {
+    int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
+    if (pid <= 0) {
+      return Status(Code::kUnavailable,
+                    "run pod sandbox \"" + name + "\": the pause container exited at once");
+    }
+    netnsPath = "/proc/" + std::to_string(pid) + "/ns/net";
+    network::PodSetup setup{
+        .sandboxId = *id,
+        .netnsPath = netnsPath,
+        .pod = {config.metadata().namespace_(), config.metadata().name(), config.metadata().uid()},
+        .portMappings = cniPortMappings(config),
+        .bandwidth = bandwidth,
+        .dns = cniDns(config),
+    };
+    network::CniManager::PodLock podLock(*options_.cni, *id);
+    auto ips = options_.cni->setUp(setup, ctx.deadline);
+    if (!ips) {
+      return ips.status().withContext("run pod sandbox \"" + name + "\": set up pod network");
+    }
+    spdlog::info("sandbox \"{}\" network: {}", name, ips->empty() ? "no IP" : (*ips)[0]);
+  }
+
+  // Step 5: the pod's DNS, written into the file all its containers share.
   if (!resolv.empty()) {
-    auto inspect = docker_->inspectContainer(*id, ctx.deadline);
-    if (!inspect) return inspect.status().withContext("run pod sandbox \"" + name + "\"");
     if (Status st = writeResolvConf(common::jsonString(*inspect, "ResolvConfPath"), resolv); !st) {
       return st.withContext("run pod sandbox \"" + name + "\": resolv.conf");
     }

@@ -17,8 +17,25 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   if (Status st = translate::sandboxStatusFromInspect(*inspect, resp->mutable_status()); !st) {
     return st.withContext("pod sandbox status \"" + id + "\"");
   }
-  // No network section until CNI networking gives the pod an IP: kubelet reads a present
-  // section with an empty IP as "sandbox lost its network" and recreates the pod on every sync.
+  // The network section only with an IP: kubelet reads a present section with an empty IP as
+  // "sandbox lost its network" and recreates the pod on every sync. CNI's IPs come from what
+  // ADD stored (no process, no namespace entered); Docker's bridge from the inspect.
+  std::vector<std::string> ips;
+  const std::string fullId = resp->status().id();
+  if (options_.cni) {
+    ips = options_.cni->podIps(fullId);
+  } else {
+    const auto& settings = common::jsonMember(*inspect, "NetworkSettings");
+    for (const char* key : {"IPAddress", "GlobalIPv6Address"}) {
+      std::string ip = common::jsonString(settings, key);
+      if (!ip.empty()) ips.push_back(ip);
+    }
+  }
+  if (!ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
+    auto* net = resp->mutable_status()->mutable_network();
+    net->set_ip(ips[0]);
+    for (size_t i = 1; i < ips.size(); ++i) net->add_additional_ips()->set_ip(ips[i]);
+  }
   resp->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count());

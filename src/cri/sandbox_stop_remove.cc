@@ -31,6 +31,33 @@ Result<nlohmann::json> CriService::inspectSandbox(const std::string& id, const C
   return inspect;
 }
 
+std::string CriService::resolveByCheckpoint(const std::string& id) {
+  std::string match;
+  int matches = 0;
+  for (const auto& cp : checkpoints_->list()) {
+    if (cp.rfind(id, 0) == 0) {
+      match = cp;
+      ++matches;
+    }
+  }
+  return matches == 1 ? match : id;
+}
+
+Status CriService::tearDownNetwork(const std::string& sandboxId, const nlohmann::json* inspect,
+                                   const CallContext& ctx) {
+  if (!options_.cni) return Status::ok();
+  // Before the pause container stops, while its namespace exists; with the pause container
+  // gone, DEL runs without one (CNI allows that) from what ADD stored.
+  std::string netnsPath;
+  if (inspect) {
+    int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
+    if (pid > 0) netnsPath = "/proc/" + std::to_string(pid) + "/ns/net";
+  }
+  network::CniManager::PodLock podLock(*options_.cni, sandboxId);
+  return options_.cni->tearDown(sandboxId, netnsPath, ctx.deadline)
+      .withContext("tear down pod network");
+}
+
 Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::StopPodSandboxResponse*,
                                   const CallContext& ctx) {
   const std::string& id = req.pod_sandbox_id();
@@ -40,7 +67,7 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
   }
   // CRI: stopping a sandbox whose pause container is gone succeeds; its containers, if any
   // are left, are still stopped.
-  std::string fullId = inspect ? common::jsonString(*inspect, "Id", id) : id;
+  std::string fullId = inspect ? common::jsonString(*inspect, "Id", id) : resolveByCheckpoint(id);
   // The pod's containers first: kubelet normally stopped them already, but not always.
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("stop pod sandbox \"" + id + "\"");
@@ -52,6 +79,11 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
     if (!st && st.code() != Code::kNotFound) {
       return st.withContext("stop pod sandbox \"" + id + "\": container " + cid);
     }
+  }
+  // The pod's network goes before its pause container, while the namespace still exists; with
+  // the pause container gone, DEL runs without it (CNI allows that) from what ADD stored.
+  if (Status st = tearDownNetwork(fullId, inspect ? &*inspect : nullptr, ctx); !st) {
+    return st.withContext("stop pod sandbox \"" + id + "\"");
   }
   if (!inspect) return Status::ok();
   Status st = docker_->stopContainer(fullId, kSandboxStopTimeoutSeconds, ctx.deadline);
@@ -71,16 +103,13 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
     return inspect.status().withContext("remove pod sandbox \"" + id + "\"");
   } else {
     // The pause container is gone: a short ID can only be resolved through the checkpoints.
-    std::string match;
-    int matches = 0;
-    for (const auto& cp : checkpoints_->list()) {
-      if (cp.rfind(id, 0) == 0) {
-        match = cp;
-        ++matches;
-      }
-    }
-    if (matches == 1) fullId = match;
+    fullId = resolveByCheckpoint(id);
   }
+  // CRI: removal reclaims everything, also when kubelet never stopped the sandbox.
+  if (Status st = tearDownNetwork(fullId, inspect ? &*inspect : nullptr, ctx); !st) {
+    return st.withContext("remove pod sandbox \"" + id + "\"");
+  }
+  if (options_.cni) options_.cni->forget(fullId);
   // Containers of the pod go with it (CRI: RemovePodSandbox removes them, running or not).
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("remove pod sandbox \"" + id + "\"");

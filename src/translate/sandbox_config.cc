@@ -84,7 +84,28 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
   labels[kKubernetesContainerNameLabel] = std::string(kSandboxContainerName);
 
   json host = json::object();
-  host["NetworkMode"] = hostNetwork ? "host" : "none";
+  host["NetworkMode"] = hostNetwork ? "host" : ctx.dockerBridge ? "bridge" : "none";
+  json exposed = json::object();
+  if (!hostNetwork && ctx.dockerBridge) {
+    json bindings = json::object();
+    for (const auto& pm : config.port_mappings()) {
+      if (pm.container_port() <= 0 || pm.container_port() > 65535 || pm.host_port() < 0 ||
+          pm.host_port() > 65535) {
+        return Status(Code::kInvalidArgument,
+                      "sandbox config: port mapping " + std::to_string(pm.container_port()) +
+                          " -> " + std::to_string(pm.host_port()) + " is out of range");
+      }
+      if (pm.host_port() == 0) continue;  // no host port: nothing to publish
+      std::string proto = pm.protocol() == v1::UDP    ? "udp"
+                          : pm.protocol() == v1::SCTP ? "sctp"
+                                                      : "tcp";
+      std::string key = std::to_string(pm.container_port()) + "/" + proto;
+      exposed[key] = json::object();
+      bindings[key].push_back(
+          {{"HostIp", pm.host_ip()}, {"HostPort", std::to_string(pm.host_port())}});
+    }
+    if (!bindings.empty()) host["PortBindings"] = bindings;
+  }
   if (ns.ipc() == v1::NODE) {
     host["IpcMode"] = "host";
   } else if (atLeast(ctx.apiVersion, "1.32")) {
@@ -123,6 +144,7 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
 
   json body = {{"Image", ctx.image}, {"Labels", labels}, {"HostConfig", host}};
   if (!hostNetwork && !config.hostname().empty()) body["Hostname"] = config.hostname();
+  if (!exposed.empty()) body["ExposedPorts"] = exposed;
   if (sc.has_run_as_user()) {
     std::string user = std::to_string(sc.run_as_user().value());
     if (sc.has_run_as_group()) user += ":" + std::to_string(sc.run_as_group().value());

@@ -20,6 +20,10 @@ struct SandboxCreateContext {
   // False where the daemon lacks CAP_SYS_RESOURCE: a negative oom_score_adj then makes runc
   // fail, so it is raised to 0 (and the caller logs that once).
   bool canLowerOomScore = true;
+  // --network-plugin=none on a Docker with its default bridge: the pod joins "bridge" and its
+  // port mappings are published by Docker (the legacy no-op plugin's behaviour). False: network
+  // mode none, which CNI fills (or loopback only).
+  bool dockerBridge = false;
 };
 
 // CRI PodSandboxConfig -> the body of POST /containers/create for the pause container:

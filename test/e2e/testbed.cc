@@ -286,7 +286,10 @@ std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraAr
   std::vector<std::string> argv = {
       DOCKERSHIM_BINARY, "--container-runtime-endpoint=unix://" + shim->socket,
       "--docker-endpoint=unix://" + dockerSocket_,
-      "--root-directory=" + dir_ + "/" + name + "-root", "--log-level=debug"};
+      "--root-directory=" + dir_ + "/" + name + "-root", "--log-level=debug",
+      // Pods of the shared test bed have loopback only (its dockerd has no bridge); the CNI
+      // tests run shims of their own with --network-plugin=cni.
+      "--network-plugin=none"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   shim->process = Process::spawn(argv, shim->log);
   if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));

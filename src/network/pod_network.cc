@@ -1,0 +1,407 @@
+#include "network/pod_network.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/netns.h"
+#include "network/cni_result.h"
+
+namespace dockershim::network {
+
+namespace {
+
+constexpr char kRecordKind[] = "dockershim-cni-record-v1";
+// A failed ADD is undone, and a DEL that follows a call killed at its deadline still runs: both
+// get this long of their own.
+constexpr std::chrono::seconds kCleanupBudget{30};
+
+bool isConfigName(const std::string& name) {
+  auto endsWith = [&](const char* ext) {
+    std::string e(ext);
+    return name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0;
+  };
+  return endsWith(".conf") || endsWith(".conflist") || endsWith(".json");
+}
+
+// What identifies the conf dir's state: every candidate file's name, inode, size and mtime.
+std::string confDirSignature(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return "unreadable:" + std::to_string(errno);
+  std::vector<std::string> parts;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (!isConfigName(name)) continue;
+    struct stat st {};
+    if (::stat((dir + "/" + name).c_str(), &st) != 0) continue;
+    std::ostringstream part;
+    part << name << ':' << st.st_ino << ':' << st.st_size << ':' << st.st_mtim.tv_sec << '.'
+         << st.st_mtim.tv_nsec;
+    parts.push_back(part.str());
+  }
+  ::closedir(d);
+  std::sort(parts.begin(), parts.end());
+  std::string out;
+  for (const auto& p : parts) out += p + "\n";
+  return out;
+}
+
+Status bringUpLoopback(const std::string& netnsPath) {
+  return common::runInNetworkNamespace(netnsPath, []() -> Status {
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Status(Code::kInternal, std::string("socket: ") + std::strerror(errno));
+    ifreq req{};
+    std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+    Status st = Status::ok();
+    if (::ioctl(fd, SIOCGIFFLAGS, &req) != 0) {
+      st = Status(Code::kInternal, std::string("read flags of lo: ") + std::strerror(errno));
+    } else if (!(req.ifr_flags & IFF_UP)) {
+      req.ifr_flags |= IFF_UP;
+      if (::ioctl(fd, SIOCSIFFLAGS, &req) != 0) {
+        st = Status(Code::kInternal, std::string("bring up lo: ") + std::strerror(errno));
+      }
+    }
+    ::close(fd);
+    return st;
+  });
+}
+
+nlohmann::json encodeArgs(const RuntimeArgs& args) {
+  nlohmann::json out = nlohmann::json::object();
+  nlohmann::json pms = nlohmann::json::array();
+  for (const auto& pm : args.portMappings) {
+    pms.push_back({{"hostPort", pm.hostPort},
+                   {"containerPort", pm.containerPort},
+                   {"protocol", pm.protocol},
+                   {"hostIP", pm.hostIp}});
+  }
+  out["portMappings"] = pms;
+  if (args.bandwidth) {
+    out["bandwidth"] = {{"ingressRate", args.bandwidth->ingressRate},
+                        {"ingressBurst", args.bandwidth->ingressBurst},
+                        {"egressRate", args.bandwidth->egressRate},
+                        {"egressBurst", args.bandwidth->egressBurst}};
+  }
+  if (args.dns) {
+    out["dns"] = {{"servers", args.dns->servers},
+                  {"searches", args.dns->searches},
+                  {"options", args.dns->options}};
+  }
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& set : args.ipRanges) {
+    nlohmann::json s = nlohmann::json::array();
+    for (const auto& r : set) s.push_back({{"subnet", r.subnet}});
+    ranges.push_back(s);
+  }
+  out["ipRanges"] = ranges;
+  return out;
+}
+
+RuntimeArgs decodeArgs(const nlohmann::json& in) {
+  RuntimeArgs args;
+  for (const auto& pm : in.at("portMappings")) {
+    args.portMappings.push_back(
+        {pm.at("hostPort").get<int32_t>(), pm.at("containerPort").get<int32_t>(),
+         pm.at("protocol").get<std::string>(), pm.at("hostIP").get<std::string>()});
+  }
+  if (in.contains("bandwidth")) {
+    const auto& b = in.at("bandwidth");
+    args.bandwidth =
+        Bandwidth{b.at("ingressRate").get<uint64_t>(), b.at("ingressBurst").get<uint64_t>(),
+                  b.at("egressRate").get<uint64_t>(), b.at("egressBurst").get<uint64_t>()};
+  }
+  if (in.contains("dns")) {
+    const auto& d = in.at("dns");
+    args.dns = DnsConfig{d.at("servers").get<std::vector<std::string>>(),
+                         d.at("searches").get<std::vector<std::string>>(),
+                         d.at("options").get<std::vector<std::string>>()};
+  }
+  for (const auto& set : in.at("ipRanges")) {
+    std::vector<IpRange> s;
+    for (const auto& r : set) s.push_back({r.at("subnet").get<std::string>()});
+    args.ipRanges.push_back(std::move(s));
+  }
+  return args;
+}
+
+// A record is a file named by the sandbox id: nothing that could name another path.
+bool validSandboxId(const std::string& id) {
+  return !id.empty() && id.find('/') == std::string::npos && id[0] != '.';
+}
+
+}  // namespace
+
+nlohmann::json encodeRecord(const NetworkRecord& record) {
+  nlohmann::json plugins = nlohmann::json::array();
+  for (const auto& p : record.network.plugins) plugins.push_back(p.raw);
+  nlohmann::json network = {{"name", record.network.name},
+                            {"cniVersion", record.network.cniVersion},
+                            {"disableCheck", record.network.disableCheck},
+                            {"plugins", plugins}};
+  nlohmann::json out = {
+      {"kind", kRecordKind},
+      {"sandboxId", record.sandboxId},
+      {"network", network},
+      {"source", record.network.sourcePath},
+      {"pod",
+       {{"namespace", record.pod.podNamespace},
+        {"name", record.pod.name},
+        {"uid", record.pod.uid}}},
+      {"runtimeArgs", encodeArgs(record.args)},
+      {"ifName", record.ifName},
+      {"ips", record.ips},
+  };
+  if (record.result) out["result"] = *record.result;
+  return out;
+}
+
+Result<NetworkRecord> decodeRecord(const std::string& text) {
+  try {
+    auto in = nlohmann::json::parse(text);
+    if (!in.is_object() || in.value("kind", "") != kRecordKind) {
+      return Status(Code::kDataLoss, "not a dockershim CNI record");
+    }
+    NetworkRecord record;
+    record.sandboxId = in.at("sandboxId").get<std::string>();
+    auto network = parseConfList(in.at("network").dump(), in.value("source", ""));
+    if (!network) return Status(Code::kDataLoss, network.status().message());
+    record.network = std::move(*network);
+    record.network.sourcePath = in.value("source", "");
+    const auto& pod = in.at("pod");
+    record.pod = {pod.at("namespace").get<std::string>(), pod.at("name").get<std::string>(),
+                  pod.at("uid").get<std::string>()};
+    record.args = decodeArgs(in.at("runtimeArgs"));
+    record.ifName = in.at("ifName").get<std::string>();
+    record.ips = in.at("ips").get<std::vector<std::string>>();
+    if (in.contains("result")) record.result = in.at("result");
+    return record;
+  } catch (const std::exception& e) {
+    return Status(Code::kDataLoss, std::string("CNI record: ") + e.what());
+  }
+}
+
+CniManager::CniManager(CniOptions options, CniRunner::Exec exec)
+    : options_(std::move(options)), runner_(options_.binDirs, std::move(exec)) {}
+
+Result<NetworkConfig> CniManager::currentNetwork() {
+  std::lock_guard lock(confMu_);
+  std::string signature = confDirSignature(options_.confDir);
+  if (confLoaded_ && signature == confSignature_) return network_;
+  std::vector<SkippedConfig> skipped;
+  auto loaded = loadDefaultNetwork(options_.confDir, &skipped);
+  for (const auto& s : skipped) {
+    spdlog::debug("CNI config \"{}\" skipped: {}", s.path, s.reason);
+  }
+  bool wasReady = confLoaded_ && network_.isOk();
+  if (loaded) {
+    if (!wasReady || network_->sourcePath != loaded->sourcePath || network_->name != loaded->name) {
+      spdlog::info("CNI default network \"{}\" from {}", loaded->name, loaded->sourcePath);
+    }
+    network_ = std::move(loaded);
+  } else {
+    if (wasReady || !confLoaded_) spdlog::warn("CNI: {}", loaded.status().message());
+    network_ = Status(Code::kFailedPrecondition, loaded.status().message());
+  }
+  confSignature_ = std::move(signature);
+  confLoaded_ = true;
+  return network_;
+}
+
+Status CniManager::ready() {
+  auto net = currentNetwork();
+  return net ? Status::ok() : net.status();
+}
+
+void CniManager::setPodCidr(const std::string& cidrs) {
+  std::vector<std::string> list;
+  std::stringstream in(cidrs);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) list.push_back(item);
+  }
+  std::lock_guard lock(cidrMu_);
+  if (list != podCidrs_) spdlog::info("pod CIDR for CNI ipRanges: \"{}\"", cidrs);
+  podCidrs_ = std::move(list);
+}
+
+std::vector<std::vector<IpRange>> CniManager::ipRanges() {
+  std::lock_guard lock(cidrMu_);
+  std::vector<std::vector<IpRange>> out;
+  for (const auto& c : podCidrs_) out.push_back({IpRange{c}});
+  return out;
+}
+
+std::string CniManager::recordPath(const std::string& sandboxId) const {
+  return options_.cacheDir + "/dockershim/" + sandboxId;
+}
+
+Status CniManager::writeRecord(const NetworkRecord& record) {
+  if (!validSandboxId(record.sandboxId)) {
+    return Status(Code::kInvalidArgument,
+                  "sandbox id \"" + record.sandboxId + "\" is not a file name");
+  }
+  std::string dir = options_.cacheDir + "/dockershim";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status(Code::kInternal, "create " + dir + ": " + ec.message());
+  std::string path = recordPath(record.sandboxId);
+  std::string tmp = path + ".tmp";
+  std::string text = encodeRecord(record).dump();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status(Code::kInternal, "open " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status(Code::kInternal, "write " + tmp + ": " + why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  bool synced = ::fsync(fd) == 0;
+  ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return Status(Code::kInternal, "store " + path + ": " + why);
+  }
+  return Status::ok();
+}
+
+Result<NetworkRecord> CniManager::readRecord(const std::string& sandboxId) {
+  if (!validSandboxId(sandboxId)) return Status(Code::kNotFound, "no CNI record");
+  std::ifstream in(recordPath(sandboxId), std::ios::binary);
+  if (!in) return Status(Code::kNotFound, "no CNI record for " + sandboxId);
+  std::stringstream text;
+  text << in.rdbuf();
+  return decodeRecord(text.str());
+}
+
+Status CniManager::removeRecord(const std::string& sandboxId) {
+  std::string path = recordPath(sandboxId);
+  // Under ipsMu_, as podIps' reads: a lookup cannot cache what is being removed.
+  std::lock_guard lock(ipsMu_);
+  ips_.erase(sandboxId);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status(Code::kInternal, "remove " + path + ": " + std::strerror(errno));
+  }
+  return Status::ok();
+}
+
+Result<std::vector<std::string>> CniManager::setUp(const PodSetup& pod,
+                                                   std::chrono::steady_clock::time_point deadline) {
+  auto network = currentNetwork();
+  if (!network) {
+    return Status(Code::kFailedPrecondition,
+                  "network plugin is not ready: " + network.status().message());
+  }
+  if (Status st = bringUpLoopback(pod.netnsPath); !st) return st.withContext("loopback");
+
+  NetworkRecord record;
+  record.sandboxId = pod.sandboxId;
+  record.network = *network;
+  record.pod = pod.pod;
+  record.args.portMappings = pod.portMappings;
+  record.args.bandwidth = pod.bandwidth;
+  record.args.dns = pod.dns;
+  record.args.ipRanges = ipRanges();
+  if (Status st = writeRecord(record); !st) return st;
+
+  PodNetwork target{pod.sandboxId, pod.netnsPath, pod.pod, record.args, record.ifName};
+  auto added = runner_.add(record.network, target, deadline);
+  Result<CniResult> parsed =
+      added ? parseCniResult(added->dump()) : Result<CniResult>(added.status());
+  if (!parsed) {
+    Status failure = added ? parsed.status().withContext("CNI result") : added.status();
+    auto cleanup = std::chrono::steady_clock::now() + kCleanupBudget;
+    Status undone = runner_.del(record.network, target, added ? &*added : nullptr, cleanup);
+    if (undone) {
+      (void)removeRecord(pod.sandboxId);
+    } else {
+      spdlog::warn("CNI DEL after a failed ADD of {} failed (kept for a later DEL): {}",
+                   pod.sandboxId, undone.message());
+    }
+    return failure.withContext("network \"" + record.network.name + "\"");
+  }
+  record.result = *added;
+  record.ips = network::podIps(*parsed);
+  if (Status st = writeRecord(record); !st) {
+    auto cleanup = std::chrono::steady_clock::now() + kCleanupBudget;
+    if (runner_.del(record.network, target, &*added, cleanup)) (void)removeRecord(pod.sandboxId);
+    return st;
+  }
+  {
+    std::lock_guard lock(ipsMu_);
+    ips_[pod.sandboxId] = record.ips;
+  }
+  return record.ips;
+}
+
+Status CniManager::tearDown(const std::string& sandboxId, const std::string& netnsPath,
+                            std::chrono::steady_clock::time_point deadline) {
+  auto record = readRecord(sandboxId);
+  if (!record) {
+    if (record.status().code() == Code::kNotFound) return Status::ok();
+    // A record we cannot read cannot be used for DEL: it would only block the pod forever.
+    spdlog::warn("CNI record of {} unreadable, removed without DEL: {}", sandboxId,
+                 record.status().message());
+    return removeRecord(sandboxId);
+  }
+  PodNetwork target{sandboxId, netnsPath, record->pod, record->args, record->ifName};
+  const nlohmann::json* prev = record->result ? &*record->result : nullptr;
+  if (Status st = runner_.del(record->network, target, prev, deadline); !st) {
+    return st.withContext("network \"" + record->network.name + "\"");
+  }
+  return removeRecord(sandboxId);
+}
+
+std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
+  std::lock_guard lock(ipsMu_);
+  auto it = ips_.find(sandboxId);
+  if (it != ips_.end()) return it->second;
+  // A miss (after a restart, or a sandbox without CNI) reads the record; only complete records
+  // are kept in memory, so the map holds no more than the set-up sandboxes.
+  auto record = readRecord(sandboxId);
+  if (!record || !record->result) return {};
+  ips_[sandboxId] = record->ips;
+  return record->ips;
+}
+
+void CniManager::forget(const std::string& sandboxId) {
+  std::lock_guard lock(ipsMu_);
+  ips_.erase(sandboxId);
+}
+
+CniManager::PodLock::PodLock(CniManager& owner, std::string sandboxId)
+    : owner_(owner), id_(std::move(sandboxId)) {
+  std::unique_lock lock(owner_.lockMu_);
+  owner_.lockCv_.wait(lock, [&] { return !owner_.busy_.count(id_); });
+  owner_.busy_.insert(id_);
+}
+
+CniManager::PodLock::~PodLock() {
+  {
+    std::lock_guard lock(owner_.lockMu_);
+    owner_.busy_.erase(id_);
+  }
+  owner_.lockCv_.notify_all();
+}
+
+}  // namespace dockershim::network

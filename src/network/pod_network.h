@@ -1,0 +1,124 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dockershim/status.h"
+#include "network/cni_config.h"
+#include "network/cni_runner.h"
+
+// Pod networking through CNI, as the kubelet's CNI network plugin did for dockershim and as
+// containerd's CRI plugin does: the node's default network (first valid file of the conf dir),
+// ADD when a sandbox starts, DEL when it stops, the result kept so that status answers from
+// memory and DEL can run with what ADD was given even after a restart.
+namespace dockershim::network {
+
+struct CniOptions {
+  std::vector<std::string> binDirs;  // searched in order (CNI_PATH)
+  std::string confDir = "/etc/cni/net.d";
+  // dockershim keeps one record per set-up sandbox in <cacheDir>/dockershim/<sandbox id>.
+  std::string cacheDir = "/var/lib/cni/cache";
+};
+
+// What RunPodSandbox hands over for ADD.
+struct PodSetup {
+  std::string sandboxId;
+  std::string netnsPath;  // /proc/<pause pid>/ns/net
+  PodRef pod;
+  std::vector<PortMapping> portMappings;  // host ports only, protocol lowercase
+  std::optional<Bandwidth> bandwidth;
+  std::optional<DnsConfig> dns;
+};
+
+// The record of one ADD, written before the plugins run (so a crash in between still leads to
+// DEL) and completed with the result after. Consistency rule: a record exists from just before
+// ADD until DEL succeeded; DEL is run for a sandbox exactly when a record exists, so it runs
+// once per ADD however often StopPodSandbox is called, across restarts.
+struct NetworkRecord {
+  std::string sandboxId;
+  NetworkConfig network;  // the list as ADD used it (the conf dir may have changed since)
+  PodRef pod;
+  RuntimeArgs args;
+  std::string ifName = "eth0";
+  std::optional<nlohmann::json> result;  // absent while ADD runs or when it failed
+  std::vector<std::string> ips;          // podIps() of the result
+};
+
+nlohmann::json encodeRecord(const NetworkRecord& record);
+// DATA_LOSS when the text is not such a record.
+Result<NetworkRecord> decodeRecord(const std::string& text);
+
+class CniManager {
+ public:
+  explicit CniManager(CniOptions options, CniRunner::Exec exec = {});
+
+  // NetworkReady: OK once the conf dir holds a usable network; FAILED_PRECONDITION
+  // "no CNI configuration in ..." (with why each file was skipped) otherwise. Rereads the conf
+  // dir when any of its entries changed (name, size, mtime), so no restart is needed.
+  Status ready();
+  // The node's pod CIDR(s) from UpdateRuntimeConfig ("10.0.0.0/24" or "v4cidr,v6cidr"):
+  // offered as "ipRanges" (one range set per family) to plugins that ask for it.
+  void setPodCidr(const std::string& cidrs);
+
+  // ADD on the current default network after bringing up the pod's loopback. On failure DEL is
+  // run, the record removed, and the plugin's error returned. Returns the pod's IPs.
+  Result<std::vector<std::string>> setUp(const PodSetup& pod,
+                                         std::chrono::steady_clock::time_point deadline);
+  // DEL with what ADD used, when a record exists (OK and nothing run otherwise); the record is
+  // removed only when DEL succeeded. netnsPath may be empty (pause container gone).
+  Status tearDown(const std::string& sandboxId, const std::string& netnsPath,
+                  std::chrono::steady_clock::time_point deadline);
+  // The IPs stored at ADD (IPv4 first); empty when the sandbox has none. No process, no namespace.
+  std::vector<std::string> podIps(const std::string& sandboxId);
+  // Drops what is kept in memory for a removed sandbox.
+  void forget(const std::string& sandboxId);
+
+  // Serialises operations on one sandbox; different sandboxes proceed in parallel.
+  class PodLock {
+   public:
+    PodLock(CniManager& owner, std::string sandboxId);
+    ~PodLock();
+    PodLock(const PodLock&) = delete;
+    PodLock& operator=(const PodLock&) = delete;
+
+   private:
+    CniManager& owner_;
+    std::string id_;
+  };
+
+ private:
+  Result<NetworkConfig> currentNetwork();
+  std::string recordPath(const std::string& sandboxId) const;
+  Status writeRecord(const NetworkRecord& record);
+  Result<NetworkRecord> readRecord(const std::string& sandboxId);
+  Status removeRecord(const std::string& sandboxId);
+  std::vector<std::vector<IpRange>> ipRanges();
+
+  CniOptions options_;
+  CniRunner runner_;
+
+  std::mutex confMu_;
+  std::string confSignature_;
+  bool confLoaded_ = false;
+  Result<NetworkConfig> network_{Status(Code::kFailedPrecondition, "not loaded")};
+
+  std::mutex cidrMu_;
+  std::vector<std::string> podCidrs_;
+
+  std::mutex ipsMu_;
+  std::map<std::string, std::vector<std::string>> ips_;  // cache of records' ips
+
+  std::mutex lockMu_;
+  std::condition_variable lockCv_;
+  std::set<std::string> busy_;
+};
+
+}  // namespace dockershim::network

@@ -1,0 +1,637 @@
+// Pod networking through CNI against the real chain: Debian's containernetworking-plugins
+// (bridge, host-local, portmap) with a conf dir, bridge and subnet of the test's own, plus a
+// recording plugin (e2e/cni_recorder) that shows what each plugin was given and fails or hangs
+// on demand.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "e2e/pod_util.h"
+
+namespace dockershim::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::trunc) << text;
+}
+
+// One CNI set-up of the test's own: folders under the test bed, a bridge that no one else
+// uses, a subnet nothing on this host routes, and a dockershim running --network-plugin=cni.
+class CniEnv {
+ public:
+  explicit CniEnv(const std::string& name) : name_(name) {
+    static std::atomic<int> counter{0};
+    index_ = 40 + (counter++ % 200);
+    dir_ = TestBed::get().dir() + "/cni-" + name;
+    fs::remove_all(dir_);
+    for (const char* sub : {"conf", "cache", "ipam"}) fs::create_directories(dir_ + "/" + sub);
+    bridge_ = "dse" + std::to_string(::getpid() % 100000) + "x" + std::to_string(index_);
+    subnet_ = "10.213." + std::to_string(index_) + ".0/24";
+    subnet6_ = "fd00:213:" + std::to_string(index_) + "::/64";
+  }
+  ~CniEnv() {
+    shim_.reset();
+    runCommand("ip link del " + bridge_ + " 2>/dev/null");
+  }
+
+  const std::string& dir() const { return dir_; }
+  std::string confDir() const { return dir_ + "/conf"; }
+  std::string cacheDir() const { return dir_ + "/cache"; }
+  std::string logFile() const { return dir_ + "/recorder.log"; }
+  const std::string& subnet() const { return subnet_; }
+  // host-local's allocations: one file per address, named by it.
+  std::vector<std::string> allocations() const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_ + "/ipam/" + network(), ec)) {
+      std::string n = e.path().filename();
+      if (n.find('.') != std::string::npos || n.find(':') != std::string::npos) {
+        if (n.rfind("last_reserved_ip", 0) != 0) out.push_back(n);
+      }
+    }
+    return out;
+  }
+  std::string network() const { return "dse2e-" + name_; }
+
+  // bridge + host-local (+ portmap) + the recorder, in spec 1.0.0.
+  json conflist(const json& recorderExtra = json::object(), bool dualStack = false,
+                bool portmap = true) const {
+    json ranges = json::array({json::array({{{"subnet", subnet_}}})});
+    if (dualStack) ranges.push_back(json::array({{{"subnet", subnet6_}}}));
+    json routes = json::array({{{"dst", "0.0.0.0/0"}}});
+    if (dualStack) routes.push_back({{"dst", "::/0"}});
+    json plugins = json::array();
+    plugins.push_back({{"type", "bridge"},
+                       {"bridge", bridge_},
+                       {"isGateway", true},
+                       {"ipMasq", false},
+                       {"hairpinMode", true},
+                       {"ipam",
+                        {{"type", "host-local"},
+                         {"dataDir", dir_ + "/ipam"},
+                         {"ranges", ranges},
+                         {"routes", routes}}}});
+    if (portmap) {
+      plugins.push_back({{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}});
+    }
+    json recorder = {
+        {"type", "cni-recorder"},
+        {"logFile", logFile()},
+        {"capabilities",
+         {{"portMappings", true}, {"bandwidth", true}, {"dns", true}, {"ipRanges", true}}}};
+    recorder.update(recorderExtra);
+    plugins.push_back(recorder);
+    return {{"cniVersion", "1.0.0"}, {"name", network()}, {"plugins", plugins}};
+  }
+  void writeConf(const std::string& file, const json& conf) const {
+    writeText(confDir() + "/" + file, conf.dump(2));
+  }
+
+  Shim& start() {
+    shim_ = TestBed::get().startShim(
+        {"--network-plugin=cni", "--cni-conf-dir=" + confDir(), "--cni-cache-dir=" + cacheDir(),
+         std::string("--cni-bin-dir=") + CNI_TEST_BIN_DIR, "--root-directory=" + dir_ + "/root"},
+        "cni-" + name_);
+    return *shim_;
+  }
+  void stop() { shim_.reset(); }
+  Shim& shim() { return *shim_; }
+
+  // The recorder's lines, optionally only those of one sandbox.
+  std::vector<json> calls(const std::string& containerId = "") const {
+    std::vector<json> out;
+    std::ifstream in(logFile());
+    std::string line;
+    while (std::getline(in, line)) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_discarded()) continue;
+      if (containerId.empty() || j["containerId"] == containerId) out.push_back(j);
+    }
+    return out;
+  }
+  int count(const std::string& containerId, const std::string& command) const {
+    int n = 0;
+    for (const auto& c : calls(containerId)) n += c["command"] == command;
+    return n;
+  }
+
+ private:
+  std::string name_;
+  int index_;
+  std::string dir_, bridge_, subnet_, subnet6_;
+  std::unique_ptr<Shim> shim_;
+};
+
+v1::StatusResponse runtimeStatus(Shim& shim) {
+  v1::StatusRequest req;
+  v1::StatusResponse resp;
+  Ctx ctx;
+  auto s = shim.runtime->Status(&ctx, req, &resp);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  return resp;
+}
+
+const v1::RuntimeCondition* networkCondition(const v1::StatusResponse& resp) {
+  for (const auto& c : resp.status().conditions()) {
+    if (c.type() == "NetworkReady") return &c;
+  }
+  return nullptr;
+}
+
+grpc::Status tryRunPod(Shim& shim, const v1::PodSandboxConfig& config, std::string* id,
+                       std::chrono::milliseconds deadline = 120s) {
+  v1::RunPodSandboxRequest req;
+  *req.mutable_config() = config;
+  v1::RunPodSandboxResponse resp;
+  Ctx ctx(deadline);
+  auto s = shim.runtime->RunPodSandbox(&ctx, req, &resp);
+  if (id) *id = resp.pod_sandbox_id();
+  return s;
+}
+
+v1::PodSandboxStatus sandboxStatus(Shim& shim, const std::string& id) {
+  v1::PodSandboxStatusResponse resp;
+  auto s = podStatus(shim, id, &resp, false);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  return resp.status();
+}
+
+// Docker containers (any state) whose name holds `text`.
+int dockerContainersNamed(const std::string& text) {
+  std::string out;
+  runCommand("DOCKER_HOST=unix://" + TestBed::get().dockerSocket() +
+                 " docker ps -a --format '{{.Names}}' 2>/dev/null | grep -c -- '" + text + "'",
+             &out);
+  return std::atoi(out.c_str());
+}
+
+// One HTTP/1.0 GET from this process; "" when the connection fails.
+std::string httpGet(const std::string& ip, int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    std::string req = "GET " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// Polls `probe` for up to `limit`.
+template <class F>
+bool eventually(F probe, std::chrono::milliseconds limit = 20s) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (probe()) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return probe();
+}
+
+v1::ContainerConfig webServer(const std::string& text) {
+  return containerConfig("web", {"sh", "-c",
+                                 "mkdir -p /www && echo " + text +
+                                     " > /www/index.html && exec httpd -f -p 8080 -h /www"});
+}
+
+}  // namespace
+
+TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each other and a hostPort",
+          "[cni]") {
+  CniEnv env("basic");
+  env.writeConf("10-dse2e.conflist", env.conflist());
+  Shim& shim = env.start();
+
+  const auto* ready = networkCondition(runtimeStatus(shim));
+  REQUIRE(ready);
+  CHECK(ready->status());
+
+  // The kubelet tells the pod CIDR: offered as ipRanges to plugins that ask.
+  {
+    v1::UpdateRuntimeConfigRequest req;
+    req.mutable_runtime_config()->mutable_network_config()->set_pod_cidr(env.subnet());
+    v1::UpdateRuntimeConfigResponse resp;
+    Ctx ctx;
+    auto s = shim.runtime->UpdateRuntimeConfig(&ctx, req, &resp);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+  }
+
+  int hostPort = freeTcpPort();
+  auto configA = podConfig("cni-a");
+  auto* pm = configA.add_port_mappings();
+  pm->set_container_port(8080);
+  pm->set_host_port(hostPort);
+  auto* noHost = configA.add_port_mappings();  // no host port: not the plugins' business
+  noHost->set_container_port(9090);
+  (*configA.mutable_annotations())["kubernetes.io/ingress-bandwidth"] = "10M";
+  configA.mutable_dns_config()->add_servers("10.96.0.10");
+  configA.mutable_dns_config()->add_searches("e2e.svc.cluster.local");
+  auto configB = podConfig("cni-b");
+  std::string podA = runPod(shim, configA);
+  std::string podB = runPod(shim, configB);
+
+  auto statusA = sandboxStatus(shim, podA);
+  auto statusB = sandboxStatus(shim, podB);
+  std::string ipA = statusA.network().ip();
+  std::string ipB = statusB.network().ip();
+  INFO("pod A " << ipA << ", pod B " << ipB);
+  REQUIRE(ipA.rfind("10.213.", 0) == 0);
+  REQUIRE(ipB.rfind("10.213.", 0) == 0);
+  CHECK(ipA != ipB);
+  CHECK(statusA.network().additional_ips_size() == 0);
+  // host-local keeps one file per allocated address.
+  auto allocated = env.allocations();
+  CHECK(std::count(allocated.begin(), allocated.end(), ipA) == 1);
+  CHECK(std::count(allocated.begin(), allocated.end(), ipB) == 1);
+
+  std::string web = startContainer(shim, podA, configA, webServer("hello-from-a"));
+  std::string client = startContainer(shim, podB, configB, containerConfig("client"));
+
+  // The address the status names is the one inside the pod.
+  auto addr = execSync(shim, web, {"ip", "-o", "-4", "addr", "show", "eth0"});
+  CHECK(addr.stdout().find(" " + ipA + "/") != std::string::npos);
+  auto lo = execSync(shim, web, {"ip", "-o", "link", "show", "lo"});
+  CHECK(lo.stdout().find("UP") != std::string::npos);
+
+  // Pod to pod by IP.
+  std::string got;
+  CHECK(eventually([&] {
+    // (The test image's wget needs NSS modules it lacks; nc takes the address as given.)
+    auto r = execSync(
+        shim, client,
+        {"sh", "-c", "printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + ipA + " 8080"});
+    got = r.stdout() + r.stderr() + " exit " + std::to_string(r.exit_code());
+    return got.find("hello-from-a") != std::string::npos;
+  }));
+  INFO(got);
+  // The host port on 127.0.0.1 (portmap's DNAT).
+  CHECK(eventually([&] {
+    return httpGet("127.0.0.1", hostPort, "/index.html").find("hello-from-a") != std::string::npos;
+  }));
+
+  // What the plugins were given.
+  auto callsA = env.calls(podA);
+  REQUIRE(callsA.size() == 1);
+  const auto& add = callsA[0];
+  CHECK(add["command"] == "ADD");
+  CHECK(add["ifName"] == "eth0");
+  int pid = dockerInspect(podA)["State"]["Pid"];
+  CHECK(add["netns"] == "/proc/" + std::to_string(pid) + "/ns/net");
+  std::string args = add["args"];
+  CHECK(args.find("IgnoreUnknown=1") != std::string::npos);
+  CHECK(args.find("K8S_POD_NAMESPACE=e2e") != std::string::npos);
+  CHECK(args.find("K8S_POD_NAME=" + configA.metadata().name()) != std::string::npos);
+  CHECK(args.find("K8S_POD_INFRA_CONTAINER_ID=" + podA) != std::string::npos);
+  CHECK(args.find("K8S_POD_UID=" + configA.metadata().uid()) != std::string::npos);
+  const auto& rc = add["config"]["runtimeConfig"];
+  REQUIRE(rc["portMappings"].size() == 1);
+  CHECK(rc["portMappings"][0]["hostPort"] == hostPort);
+  CHECK(rc["portMappings"][0]["containerPort"] == 8080);
+  CHECK(rc["portMappings"][0]["protocol"] == "tcp");
+  CHECK(rc["bandwidth"]["ingressRate"] == 10000000);
+  CHECK(rc["dns"]["servers"] == json::array({"10.96.0.10"}));
+  CHECK(rc["dns"]["searches"] == json::array({"e2e.svc.cluster.local"}));
+  CHECK(rc["ipRanges"] == json::array({json::array({{{"subnet", env.subnet()}}})}));
+  // The chain: the recorder saw the bridge's (and portmap's) result as prevResult.
+  CHECK(add["config"]["prevResult"]["ips"][0]["address"].get<std::string>().rfind(ipA + "/", 0) ==
+        0);
+
+  // Stop releases the address and runs DEL once, however often it is called.
+  REQUIRE(stopPod(shim, podA).ok());
+  CHECK(env.count(podA, "DEL") == 1);
+  allocated = env.allocations();
+  CHECK(std::count(allocated.begin(), allocated.end(), ipA) == 0);
+  CHECK(std::count(allocated.begin(), allocated.end(), ipB) == 1);
+  CHECK(httpGet("127.0.0.1", hostPort, "/index.html").find("hello-from-a") == std::string::npos);
+  REQUIRE(stopPod(shim, podA).ok());
+  REQUIRE(removePod(shim, podA).ok());
+  CHECK(env.count(podA, "DEL") == 1);
+  // RemovePodSandbox without a stop first reclaims the network too.
+  REQUIRE(removePod(shim, podB).ok());
+  CHECK(env.count(podB, "DEL") == 1);
+  CHECK(env.allocations().empty());
+  CHECK(fs::is_empty(env.cacheDir() + "/dockershim"));
+
+  // A host-network pod never touches CNI.
+  auto hostConfig = podConfig("cni-host");
+  hostConfig.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+      v1::NODE);
+  std::string hostPod = runPod(shim, hostConfig);
+  CHECK_FALSE(sandboxStatus(shim, hostPod).has_network());
+  REQUIRE(stopPod(shim, hostPod).ok());
+  REQUIRE(removePod(shim, hostPod).ok());
+  CHECK(env.calls(hostPod).empty());
+}
+
+TEST_CASE("CNI: pods set up in parallel get distinct addresses", "[cni]") {
+  CniEnv env("parallel");
+  env.writeConf("10-dse2e.conflist", env.conflist());
+  Shim& shim = env.start();
+  constexpr int kPods = 6;
+  std::vector<v1::PodSandboxConfig> configs;
+  for (int i = 0; i < kPods; ++i) configs.push_back(podConfig("cni-par"));
+  std::vector<std::string> ids(kPods);
+  std::vector<grpc::Status> results(kPods);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPods; ++i) {
+    threads.emplace_back([&, i] { results[i] = tryRunPod(shim, configs[i], &ids[i]); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ips;
+  for (int i = 0; i < kPods; ++i) {
+    INFO(describe(results[i]));
+    REQUIRE(results[i].ok());
+    ips.insert(sandboxStatus(shim, ids[i]).network().ip());
+  }
+  CHECK(ips.size() == kPods);
+  CHECK(env.allocations().size() == kPods);
+  threads.clear();
+  for (int i = 0; i < kPods; ++i) {
+    threads.emplace_back([&, i] { results[i] = stopPod(shim, ids[i]); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kPods; ++i) {
+    CHECK(results[i].ok());
+    CHECK(env.count(ids[i], "DEL") == 1);
+    CHECK(removePod(shim, ids[i]).ok());
+  }
+  CHECK(env.allocations().empty());
+}
+
+TEST_CASE("CNI: DEL runs from what ADD stored, after a restart and without the pause container",
+          "[cni]") {
+  CniEnv env("restart");
+  env.writeConf("10-dse2e.conflist", env.conflist());
+  env.start();
+  auto configC = podConfig("cni-restart");
+  auto configD = podConfig("cni-gone");
+  std::string podC = runPod(env.shim(), configC);
+  std::string podD = runPod(env.shim(), configD);
+  std::string ipC = sandboxStatus(env.shim(), podC).network().ip();
+  std::string ipD = sandboxStatus(env.shim(), podD).network().ip();
+  REQUIRE_FALSE(ipC.empty());
+  REQUIRE_FALSE(ipD.empty());
+
+  // The conf dir changes meanwhile: DEL still uses the network ADD used.
+  fs::remove(env.confDir() + "/10-dse2e.conflist");
+  env.stop();
+  Shim& shim = env.start();
+  // After a restart the IP still comes from the stored result.
+  CHECK(sandboxStatus(shim, podC).network().ip() == ipC);
+  REQUIRE(stopPod(shim, podC).ok());
+  CHECK(env.count(podC, "DEL") == 1);
+  auto allocated = env.allocations();
+  CHECK(std::count(allocated.begin(), allocated.end(), ipC) == 0);
+
+  // The pause container removed behind dockershim's back: DEL without a namespace.
+  REQUIRE(runCommand("DOCKER_HOST=unix://" + TestBed::get().dockerSocket() + " docker rm -f " +
+                     podD + " >/dev/null") == 0);
+  REQUIRE(stopPod(shim, podD).ok());
+  auto dels = env.calls(podD);
+  REQUIRE(dels.size() == 2);
+  CHECK(dels[1]["command"] == "DEL");
+  CHECK(dels[1]["netns"] == "");
+  CHECK(env.allocations().empty());
+  REQUIRE(stopPod(shim, podD).ok());
+  REQUIRE(removePod(shim, podD).ok());
+  REQUIRE(removePod(shim, podC).ok());
+  CHECK(env.count(podD, "DEL") == 1);
+}
+
+TEST_CASE(
+    "CNI: without a usable configuration the network is not ready and pods fail cleanly; "
+    "a new configuration is picked up without a restart",
+    "[cni]") {
+  CniEnv env("conf");
+  Shim& shim = env.start();
+  auto resp = runtimeStatus(shim);
+  const auto* ready = networkCondition(resp);
+  REQUIRE(ready);
+  CHECK_FALSE(ready->status());
+  CHECK(ready->reason() == "NetworkPluginNotReady");
+  CHECK(ready->message().find("no CNI configuration") != std::string::npos);
+
+  auto config = podConfig("cni-noconf");
+  std::string id;
+  auto s = tryRunPod(shim, config, &id);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(s.error_message().find("network plugin is not ready") != std::string::npos);
+  CHECK(dockerContainersNamed(config.metadata().name()) == 0);
+
+  // A broken file is skipped, and said why.
+  writeText(env.confDir() + "/10-broken.conflist", "{\"name\": \"x\", \"plugins\": [");
+  resp = runtimeStatus(shim);
+  ready = networkCondition(resp);
+  CHECK_FALSE(ready->status());
+  CHECK(ready->message().find("10-broken.conflist") != std::string::npos);
+
+  env.writeConf("20-dse2e.conflist", env.conflist());
+  resp = runtimeStatus(shim);
+  ready = networkCondition(resp);
+  CHECK(ready->status());
+  std::string pod = runPod(shim, config);
+  CHECK(sandboxStatus(shim, pod).network().ip().rfind("10.213.", 0) == 0);
+  REQUIRE(stopPod(shim, pod).ok());
+  REQUIRE(removePod(shim, pod).ok());
+  CHECK(env.allocations().empty());
+}
+
+TEST_CASE("CNI: a failing plugin fails RunPodSandbox with its message and leaves nothing behind",
+          "[cni]") {
+  CniEnv env("fail");
+  env.writeConf("10-dse2e.conflist", env.conflist({{"failOn", "ADD"}}));
+  Shim& shim = env.start();
+  auto config = podConfig("cni-fail");
+  std::string id;
+  auto s = tryRunPod(shim, config, &id);
+  INFO(describe(s));
+  CHECK_FALSE(s.ok());
+  CHECK(s.error_message().find("recorder refuses ADD") != std::string::npos);
+  CHECK(s.error_message().find("asked to by the test") != std::string::npos);
+  // DEL ran for what the bridge had set up, so host-local gave the address back.
+  auto calls = env.calls();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0]["command"] == "ADD");
+  CHECK(calls[1]["command"] == "DEL");
+  CHECK(env.allocations().empty());
+  CHECK(dockerContainersNamed(config.metadata().name()) == 0);
+  CHECK(fs::is_empty(env.cacheDir() + "/dockershim"));
+}
+
+TEST_CASE("CNI: a plugin that hangs is killed at the call's deadline and nothing is left",
+          "[cni]") {
+  CniEnv env("hang");
+  env.writeConf("10-dse2e.conflist", env.conflist({{"hangOn", "ADD"}}));
+  Shim& shim = env.start();
+  auto config = podConfig("cni-hang");
+  std::string id;
+  auto started = std::chrono::steady_clock::now();
+  auto s = tryRunPod(shim, config, &id, 6s);
+  INFO(describe(s));
+  CHECK(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+  CHECK(std::chrono::steady_clock::now() - started < 15s);
+  // The undo (DEL, container removal) runs on its own budget after the deadline.
+  CHECK(eventually([&] {
+    return dockerContainersNamed(config.metadata().name()) == 0 && env.allocations().empty();
+  }));
+  std::string procs;
+  // (The bracket keeps pgrep from matching the shell that runs it.)
+  runCommand("pgrep -f '" + std::string(CNI_TEST_BIN_DIR) + "/cni-recorde[r]' || true", &procs);
+  CHECK(procs.empty());
+  CHECK(eventually([&] { return env.count("", "DEL") == 1; }));
+  CHECK(eventually([&] { return fs::is_empty(env.cacheDir() + "/dockershim"); }));
+}
+
+TEST_CASE("CNI: dual-stack networks give the pod an IPv4 and an IPv6 address", "[cni]") {
+  CniEnv env("dual");
+  env.writeConf("10-dse2e.conflist",
+                env.conflist(json::object(), /*dualStack=*/true, /*portmap=*/false));
+  Shim& shim = env.start();
+  auto config = podConfig("cni-dual");
+  std::string pod = runPod(shim, config);
+  auto status = sandboxStatus(shim, pod);
+  INFO(status.DebugString());
+  REQUIRE(status.network().ip().rfind("10.213.", 0) == 0);
+  REQUIRE(status.network().additional_ips_size() == 1);
+  std::string ip6 = status.network().additional_ips(0).ip();
+  CHECK(ip6.rfind("fd00:213:", 0) == 0);
+  std::string c = startContainer(shim, pod, config, containerConfig("dual"));
+  auto addr = execSync(shim, c, {"ip", "-o", "addr", "show", "eth0"});
+  CHECK(addr.stdout().find(" " + status.network().ip() + "/") != std::string::npos);
+  CHECK(addr.stdout().find(" " + ip6 + "/") != std::string::npos);
+  REQUIRE(stopPod(shim, pod).ok());
+  REQUIRE(removePod(shim, pod).ok());
+  CHECK(env.allocations().empty());
+}
+
+}  // namespace dockershim::e2e
+
+namespace dockershim::e2e {
+
+namespace {
+// A second private dockerd that has a default bridge (of the test's own), for what
+// --network-plugin=none does on engines that keep Docker's networking.
+class BridgedDocker {
+ public:
+  BridgedDocker() {
+    dir_ = TestBed::get().dir() + "/bridged";
+    fs::create_directories(dir_);
+    int n = 1 + ::getpid() % 200;
+    bridge_ = "dsb" + std::to_string(::getpid() % 100000);
+    subnetPrefix_ = "10.214." + std::to_string(n) + ".";
+    std::string out;
+    if (runCommand("ip link add " + bridge_ + " type bridge && ip addr add " + subnetPrefix_ +
+                       "1/24 dev " + bridge_ + " && ip link set " + bridge_ + " up",
+                   &out) != 0) {
+      throw std::runtime_error("bridge: " + out);
+    }
+    writeText(dir_ + "/daemon.json", "{}\n");
+    socket_ = dir_ + "/docker.sock";
+    dockerd_ = Process::spawn(
+        {"dockerd", "--config-file=" + dir_ + "/daemon.json", "--data-root=" + dir_ + "/data",
+         "--exec-root=" + dir_ + "/exec", "--pidfile=" + dir_ + "/docker.pid",
+         "--host=unix://" + socket_, "--bridge=" + bridge_, "--iptables=false", "--ip-masq=false",
+         "--ip6tables=false", "--log-level=info"},
+        dir_ + "/dockerd.log");
+    waitForSocket(socket_, dockerd_, 60s);
+    docker::DockerClientImpl client(socket_);
+    bool up = eventually([&] { return client.negotiate(docker::deadlineIn(5s)).isOk(); }, 60s);
+    if (!up) throw std::runtime_error("bridged dockerd never answered");
+    // The test image, copied from the test bed's engine.
+    if (runCommand("docker -H unix://" + TestBed::get().dockerSocket() +
+                       " save busybox:latest | docker -H unix://" + socket_ + " load",
+                   &out) != 0) {
+      throw std::runtime_error("busybox into the bridged dockerd: " + out);
+    }
+  }
+  ~BridgedDocker() {
+    dockerd_.stop(30s);
+    runCommand("grep -o ' " + dir_ + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+    runCommand("ip link del " + bridge_ + " 2>/dev/null");
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  const std::string& socket() const { return socket_; }
+  const std::string& subnetPrefix() const { return subnetPrefix_; }
+
+ private:
+  std::string dir_, bridge_, subnetPrefix_, socket_;
+  Process dockerd_;
+};
+}  // namespace
+
+TEST_CASE(
+    "--network-plugin=none: pods join Docker's default bridge, host ports published by Docker",
+    "[cni][none]") {
+  BridgedDocker engine;
+  auto shim = TestBed::get().startShim(
+      {"--docker-endpoint=unix://" + engine.socket(), "--network-plugin=none",
+       "--root-directory=" + TestBed::get().dir() + "/bridged-shim-root"},
+      "bridged-shim");
+
+  auto status = runtimeStatus(*shim);
+  const auto* ready = networkCondition(status);
+  REQUIRE(ready);
+  CHECK(ready->status());
+
+  int hostPort = freeTcpPort();
+  auto config = podConfig("bridged");
+  auto* pm = config.add_port_mappings();
+  pm->set_container_port(8080);
+  pm->set_host_port(hostPort);
+  pm->set_host_ip("127.0.0.1");
+  std::string pod = runPod(*shim, config);
+  std::string web = startContainer(*shim, pod, config, webServer("hello-from-bridge"));
+
+  std::string ip = sandboxStatus(*shim, pod).network().ip();
+  INFO("pod IP " << ip);
+  CHECK(ip.rfind(engine.subnetPrefix(), 0) == 0);
+  auto inspect = nlohmann::json::parse([&] {
+    std::string out;
+    runCommand("docker -H unix://" + engine.socket() + " inspect " + pod, &out);
+    return out;
+  }())[0];
+  CHECK(inspect["HostConfig"]["NetworkMode"] == "bridge");
+  CHECK(inspect["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostPort"] ==
+        std::to_string(hostPort));
+  CHECK(inspect["HostConfig"]["PortBindings"]["8080/tcp"][0]["HostIp"] == "127.0.0.1");
+  // The pod's own address from the host (the bridge is the host's), and the published port.
+  CHECK(eventually([&] {
+    return httpGet(ip, 8080, "/index.html").find("hello-from-bridge") != std::string::npos;
+  }));
+  CHECK(eventually([&] {
+    return httpGet("127.0.0.1", hostPort, "/index.html").find("hello-from-bridge") !=
+           std::string::npos;
+  }));
+  REQUIRE(stopPod(*shim, pod).ok());
+  CHECK_FALSE(sandboxStatus(*shim, pod).has_network());
+  REQUIRE(removePod(*shim, pod).ok());
+}
+
+}  // namespace dockershim::e2e
