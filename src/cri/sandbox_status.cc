@@ -45,6 +45,15 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
         {"image", options_.podInfraImage},
         {"hostConfig", common::jsonMember(*inspect, "HostConfig")},
     };
+    // crictl inspectp: the pod's addresses and whether its CNI plugins find its network intact
+    // (CNI CHECK, run only for this verbose view; the kubelet never asks for it).
+    if (options_.cni && !ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
+      int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
+      network::CniManager::PodLock podLock(*options_.cni, fullId);
+      Status check =
+          options_.cni->check(fullId, "/proc/" + std::to_string(pid) + "/ns/net", ctx.deadline);
+      info["cni"] = {{"ips", ips}, {"check", check ? "ok" : check.message()}};
+    }
     (*resp->mutable_info())["info"] = info.dump();
   }
   return Status::ok();

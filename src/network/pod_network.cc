@@ -372,6 +372,21 @@ Status CniManager::tearDown(const std::string& sandboxId, const std::string& net
   return removeRecord(sandboxId);
 }
 
+Status CniManager::check(const std::string& sandboxId, const std::string& netnsPath,
+                         std::chrono::steady_clock::time_point deadline) {
+  auto record = readRecord(sandboxId);
+  if (!record) return Status(Code::kNotFound, "no CNI network was set up for " + sandboxId);
+  if (!record->result) return Status(Code::kUnavailable, "CNI ADD still in progress");
+  if (!checkSupported(record->network)) {
+    return Status(Code::kUnimplemented, "network \"" + record->network.name + "\" (spec " +
+                                            record->network.cniVersion +
+                                            ") does not support CHECK or disables it");
+  }
+  PodNetwork target{sandboxId, netnsPath, record->pod, record->args, record->ifName};
+  return runner_.check(record->network, target, *record->result, deadline)
+      .withContext("network \"" + record->network.name + "\"");
+}
+
 std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
   std::lock_guard lock(ipsMu_);
   auto it = ips_.find(sandboxId);

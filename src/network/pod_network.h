@@ -76,6 +76,11 @@ class CniManager {
   // removed only when DEL succeeded. netnsPath may be empty (pause container gone).
   Status tearDown(const std::string& sandboxId, const std::string& netnsPath,
                   std::chrono::steady_clock::time_point deadline);
+  // CNI CHECK with what ADD stored: OK when the plugins find the pod's network intact.
+  // NOT_FOUND when the sandbox was never set up; UNIMPLEMENTED when its network's spec version
+  // has no CHECK (before 0.4.0) or the list sets disableCheck.
+  Status check(const std::string& sandboxId, const std::string& netnsPath,
+               std::chrono::steady_clock::time_point deadline);
   // The IPs stored at ADD (IPv4 first); empty when the sandbox has none. No process, no namespace.
   std::vector<std::string> podIps(const std::string& sandboxId);
   // Drops what is kept in memory for a removed sandbox.
