@@ -129,6 +129,11 @@ class CriService {
   // null when gone.
   Status tearDownNetwork(const std::string& sandboxId, const nlohmann::json* inspect,
                          const CallContext& ctx);
+  // A running CNI-mode sandbox (Docker network "none") without a record of ours: one that
+  // cri-dockerd or the kubelet's dockershim set up before this node switched. Its addresses
+  // are adopted (network::CniManager::adopt). Caller holds the PodLock.
+  std::vector<std::string> adoptNetwork(const std::string& sandboxId, const nlohmann::json& inspect,
+                                        const v1::PodSandboxMetadata& metadata);
   // Starts copying a container's output into its CRI log (inspect: Docker's view of it).
   void watchLogs(const nlohmann::json& inspect);
 

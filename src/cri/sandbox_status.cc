@@ -24,6 +24,10 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   const std::string fullId = resp->status().id();
   if (options_.cni) {
     ips = options_.cni->podIps(fullId);
+    if (ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
+      network::CniManager::PodLock podLock(*options_.cni, fullId);
+      ips = adoptNetwork(fullId, *inspect, resp->status().metadata());
+    }
   } else {
     const auto& settings = common::jsonMember(*inspect, "NetworkSettings");
     for (const char* key : {"IPAddress", "GlobalIPv6Address"}) {

@@ -4,6 +4,7 @@
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "translate/container_status.h"
 #include "translate/labels.h"
 
 namespace dockershim::cri {
@@ -54,8 +55,32 @@ Status CriService::tearDownNetwork(const std::string& sandboxId, const nlohmann:
     if (pid > 0) netnsPath = "/proc/" + std::to_string(pid) + "/ns/net";
   }
   network::CniManager::PodLock podLock(*options_.cni, sandboxId);
+  if (inspect && !netnsPath.empty()) {
+    v1::PodSandboxStatus status;
+    if (translate::sandboxStatusFromInspect(*inspect, &status)) {
+      (void)adoptNetwork(sandboxId, *inspect, status.metadata());
+    }
+  }
   return options_.cni->tearDown(sandboxId, netnsPath, ctx.deadline)
       .withContext("tear down pod network");
+}
+
+std::vector<std::string> CriService::adoptNetwork(const std::string& sandboxId,
+                                                  const nlohmann::json& inspect,
+                                                  const v1::PodSandboxMetadata& metadata) {
+  if (!options_.cni) return {};
+  const auto& host = common::jsonMember(inspect, "HostConfig");
+  if (common::jsonString(host, "NetworkMode") != "none") return {};
+  int64_t pid = common::jsonInt(common::jsonMember(inspect, "State"), "Pid");
+  if (pid <= 0) return {};
+  auto ips = options_.cni->adopt(sandboxId, "/proc/" + std::to_string(pid) + "/ns/net",
+                                 {metadata.namespace_(), metadata.name(), metadata.uid()});
+  if (!ips) {
+    spdlog::warn("sandbox {}: network set up before dockershim not adopted: {}", sandboxId,
+                 ips.status().message());
+    return {};
+  }
+  return *ips;
 }
 
 Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::StopPodSandboxResponse*,

@@ -1,7 +1,9 @@
 #include "network/pod_network.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
@@ -134,6 +136,61 @@ RuntimeArgs decodeArgs(const nlohmann::json& in) {
     args.ipRanges.push_back(std::move(s));
   }
   return args;
+}
+
+struct NamespaceAddress {
+  std::string ifName;
+  std::string cidr;
+  bool v6 = false;
+};
+
+int prefixLength(const sockaddr* mask) {
+  if (!mask) return 0;
+  const unsigned char* bytes;
+  size_t len;
+  if (mask->sa_family == AF_INET) {
+    bytes = reinterpret_cast<const unsigned char*>(
+        &reinterpret_cast<const sockaddr_in*>(mask)->sin_addr);
+    len = 4;
+  } else {
+    bytes = reinterpret_cast<const unsigned char*>(
+        &reinterpret_cast<const sockaddr_in6*>(mask)->sin6_addr);
+    len = 16;
+  }
+  int bits = 0;
+  for (size_t i = 0; i < len; ++i) bits += __builtin_popcount(bytes[i]);
+  return bits;
+}
+
+// The addresses of a namespace's interfaces other than lo (netlink, from a thread inside it).
+Result<std::vector<NamespaceAddress>> namespaceAddresses(const std::string& netnsPath) {
+  std::vector<NamespaceAddress> out;
+  Status st = common::runInNetworkNamespace(netnsPath, [&]() -> Status {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) {
+      return Status(Code::kInternal, std::string("getifaddrs: ") + std::strerror(errno));
+    }
+    for (ifaddrs* a = list; a; a = a->ifa_next) {
+      if (!a->ifa_addr || std::string(a->ifa_name) == "lo") continue;
+      int family = a->ifa_addr->sa_family;
+      if (family != AF_INET && family != AF_INET6) continue;
+      char text[INET6_ADDRSTRLEN] = {};
+      const void* raw = family == AF_INET
+                            ? static_cast<const void*>(
+                                  &reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr)
+                            : static_cast<const void*>(
+                                  &reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr);
+      if (family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(static_cast<const in6_addr*>(raw))) continue;
+      ::inet_ntop(family, raw, text, sizeof text);
+      out.push_back({a->ifa_name,
+                     std::string(text) + "/" + std::to_string(prefixLength(a->ifa_netmask)),
+                     family == AF_INET6});
+    }
+    ::freeifaddrs(list);
+    return Status::ok();
+  });
+  if (!st) return st;
+  return out;
 }
 
 // A record is a file named by the sandbox id: nothing that could name another path.
@@ -372,6 +429,64 @@ Status CniManager::tearDown(const std::string& sandboxId, const std::string& net
   return removeRecord(sandboxId);
 }
 
+Result<std::vector<std::string>> CniManager::adopt(const std::string& sandboxId,
+                                                   const std::string& netnsPath,
+                                                   const PodRef& pod) {
+  {
+    // A sandbox's namespace is looked at once: status calls for pods that have no address
+    // (loopback-only networks) must not enter it again and again.
+    std::lock_guard lock(ipsMu_);
+    if (nothingToAdopt_.count(sandboxId)) return std::vector<std::string>{};
+  }
+  auto existing = readRecord(sandboxId);
+  if (existing) return existing->result ? existing->ips : std::vector<std::string>{};
+  auto addresses = namespaceAddresses(netnsPath);
+  if (!addresses) return addresses.status();
+  if (addresses->empty()) {
+    std::lock_guard lock(ipsMu_);
+    nothingToAdopt_.insert(sandboxId);
+    return std::vector<std::string>{};
+  }
+  auto network = currentNetwork();
+  if (!network) return network.status();
+
+  // The result the plugins would have printed, in the network's spec version.
+  // (Before 0.3.0 results had another shape, and DEL got no prevResult before 0.4.0: the
+  // record then keeps it in 0.3.1's.)
+  const std::string& v = network->cniVersion;
+  const std::string resultVersion = v.empty() || v == "0.1.0" || v == "0.2.0" ? "0.3.1" : v;
+  const bool versionField = resultVersion.rfind("0.", 0) == 0;
+  nlohmann::json interfaces = nlohmann::json::array();
+  nlohmann::json ips = nlohmann::json::array();
+  std::map<std::string, size_t> index;
+  for (const auto& a : *addresses) {
+    if (!index.count(a.ifName)) {
+      index[a.ifName] = interfaces.size();
+      interfaces.push_back({{"name", a.ifName}, {"sandbox", netnsPath}});
+    }
+    nlohmann::json ip = {{"address", a.cidr}, {"interface", index[a.ifName]}};
+    if (versionField) ip["version"] = a.v6 ? "6" : "4";
+    ips.push_back(ip);
+  }
+  nlohmann::json result = {{"cniVersion", resultVersion}, {"interfaces", interfaces}, {"ips", ips}};
+  auto parsed = parseCniResult(result.dump());
+  if (!parsed) return parsed.status().withContext("adopted network");
+
+  NetworkRecord record;
+  record.sandboxId = sandboxId;
+  record.network = *network;
+  record.pod = pod;
+  record.args.ipRanges = ipRanges();
+  record.result = result;
+  record.ips = network::podIps(*parsed);
+  if (Status st = writeRecord(record); !st) return st;
+  spdlog::info("adopted the network of sandbox {} (set up before dockershim): {}", sandboxId,
+               record.ips.empty() ? "no IP" : record.ips[0]);
+  std::lock_guard lock(ipsMu_);
+  ips_[sandboxId] = record.ips;
+  return record.ips;
+}
+
 Status CniManager::check(const std::string& sandboxId, const std::string& netnsPath,
                          std::chrono::steady_clock::time_point deadline) {
   auto record = readRecord(sandboxId);
@@ -402,6 +517,7 @@ std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
 void CniManager::forget(const std::string& sandboxId) {
   std::lock_guard lock(ipsMu_);
   ips_.erase(sandboxId);
+  nothingToAdopt_.erase(sandboxId);
 }
 
 CniManager::PodLock::PodLock(CniManager& owner, std::string sandboxId)

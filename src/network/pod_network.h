@@ -76,6 +76,15 @@ class CniManager {
   // removed only when DEL succeeded. netnsPath may be empty (pause container gone).
   Status tearDown(const std::string& sandboxId, const std::string& netnsPath,
                   std::chrono::steady_clock::time_point deadline);
+  // A sandbox whose network another runtime set up before dockershim took over the node
+  // (cri-dockerd and the kubelet's dockershim keep no record dockershim can read): its
+  // addresses are read from its namespace (the interfaces other than lo; IPv6 link-local left
+  // out) and kept in a record on the current default network, so that the pod keeps its IP in
+  // PodSandboxStatus and StopPodSandbox runs DEL for it once. Returns the IPs; nothing is
+  // recorded when the namespace has no address or a record already exists (then its IPs are
+  // returned). Call with the PodLock held.
+  Result<std::vector<std::string>> adopt(const std::string& sandboxId, const std::string& netnsPath,
+                                         const PodRef& pod);
   // CNI CHECK with what ADD stored: OK when the plugins find the pod's network intact.
   // NOT_FOUND when the sandbox was never set up; UNIMPLEMENTED when its network's spec version
   // has no CHECK (before 0.4.0) or the list sets disableCheck.
@@ -120,6 +129,7 @@ class CniManager {
 
   std::mutex ipsMu_;
   std::map<std::string, std::vector<std::string>> ips_;  // cache of records' ips
+  std::set<std::string> nothingToAdopt_;                 // adopt() found no address there
 
   std::mutex lockMu_;
   std::condition_variable lockCv_;

@@ -455,6 +455,46 @@ TEST_CASE("CNI: DEL runs from what ADD stored, after a restart and without the p
   CHECK(env.count(podD, "DEL") == 1);
 }
 
+TEST_CASE("CNI: a pod whose network another runtime set up keeps its IP and gets DEL once",
+          "[cni][adoption]") {
+  CniEnv env("adopt");
+  json conf = env.conflist();
+  env.writeConf("10-dse2e.conflist", conf);
+  Shim& shim = env.start();
+  // A pause container in Docker network "none", as cri-dockerd makes them for CNI pods...
+  auto config = podConfig("cni-adopt");
+  std::string pod = runPod(TestBed::get().shim(), config);
+  int pid = dockerInspect(pod)["State"]["Pid"];
+  REQUIRE(pid > 0);
+  // ...whose network cri-dockerd's CNI code set up: the bridge plugin run by hand.
+  json bridge = conf["plugins"][0];
+  bridge["cniVersion"] = conf["cniVersion"];
+  bridge["name"] = conf["name"];
+  writeText(env.dir() + "/bridge-only.json", bridge.dump());
+  std::string out;
+  REQUIRE(runCommand("CNI_COMMAND=ADD CNI_CONTAINERID=" + pod + " CNI_NETNS=/proc/" +
+                         std::to_string(pid) + "/ns/net CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni " +
+                         "/usr/lib/cni/bridge < " + env.dir() + "/bridge-only.json",
+                     &out) == 0);
+  auto result = json::parse(out);
+  std::string cidr = result["ips"][0]["address"];
+  std::string ip = cidr.substr(0, cidr.find('/'));
+  INFO("set up by hand: " << ip);
+
+  CHECK(sandboxStatus(shim, pod).network().ip() == ip);
+  auto allocated = env.allocations();
+  CHECK(std::count(allocated.begin(), allocated.end(), ip) == 1);
+  REQUIRE(stopPod(shim, pod).ok());
+  CHECK(env.count(pod, "DEL") == 1);
+  CHECK(env.allocations().empty());
+  CHECK(env.bridgePorts().empty());
+  REQUIRE(stopPod(shim, pod).ok());
+  REQUIRE(removePod(shim, pod).ok());
+  CHECK(env.count(pod, "DEL") == 1);
+  CHECK(env.count(pod, "ADD") == 0);
+  cleanupPod(TestBed::get().shim(), pod);
+}
+
 TEST_CASE(
     "CNI: without a usable configuration the network is not ready and pods fail cleanly; "
     "a new configuration is picked up without a restart",

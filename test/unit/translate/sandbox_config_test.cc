@@ -1,0 +1,72 @@
+#include "translate/sandbox_config.h"
+
+#include <catch2/catch.hpp>
+
+namespace v1 = runtime::v1;
+using dockershim::Code;
+using dockershim::translate::makeSandboxCreateBody;
+using dockershim::translate::SandboxCreateContext;
+
+namespace {
+v1::PodSandboxConfig pod() {
+  v1::PodSandboxConfig c;
+  c.mutable_metadata()->set_name("web");
+  c.mutable_metadata()->set_namespace_("default");
+  c.mutable_metadata()->set_uid("uid-1");
+  auto* pm = c.add_port_mappings();
+  pm->set_container_port(80);
+  pm->set_host_port(8080);
+  pm->set_host_ip("127.0.0.1");
+  auto* udp = c.add_port_mappings();
+  udp->set_protocol(v1::UDP);
+  udp->set_container_port(53);
+  udp->set_host_port(5353);
+  auto* noHost = c.add_port_mappings();
+  noHost->set_container_port(9090);
+  return c;
+}
+SandboxCreateContext ctx(bool dockerBridge) {
+  return {.image = "pause",
+          .apiVersion = "1.41",
+          .cgroupDriver = "cgroupfs",
+          .dockerBridge = dockerBridge};
+}
+}  // namespace
+
+TEST_CASE("sandbox network: CNI pods get Docker network none and no published ports",
+          "[translate][sandbox]") {
+  auto body = makeSandboxCreateBody(pod(), ctx(false));
+  REQUIRE(body.isOk());
+  CHECK((*body)["HostConfig"]["NetworkMode"] == "none");
+  CHECK_FALSE((*body)["HostConfig"].contains("PortBindings"));
+  CHECK_FALSE(body->contains("ExposedPorts"));
+}
+
+TEST_CASE("sandbox network: without CNI, Docker's bridge publishes the host ports",
+          "[translate][sandbox]") {
+  auto body = makeSandboxCreateBody(pod(), ctx(true));
+  REQUIRE(body.isOk());
+  const auto& host = (*body)["HostConfig"];
+  CHECK(host["NetworkMode"] == "bridge");
+  CHECK(host["PortBindings"] ==
+        nlohmann::json::parse(R"({"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8080"}],
+                                  "53/udp":[{"HostIp":"","HostPort":"5353"}]})"));
+  CHECK((*body)["ExposedPorts"] == nlohmann::json::parse(R"({"80/tcp":{},"53/udp":{}})"));
+
+  auto bad = pod();
+  bad.mutable_port_mappings(0)->set_host_port(70000);
+  auto refused = makeSandboxCreateBody(bad, ctx(true));
+  CHECK(refused.status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("sandbox network: host network ignores both", "[translate][sandbox]") {
+  auto config = pod();
+  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(
+      v1::NODE);
+  for (bool bridge : {false, true}) {
+    auto body = makeSandboxCreateBody(config, ctx(bridge));
+    REQUIRE(body.isOk());
+    CHECK((*body)["HostConfig"]["NetworkMode"] == "host");
+    CHECK_FALSE((*body)["HostConfig"].contains("PortBindings"));
+  }
+}
