@@ -125,10 +125,9 @@ class CriService {
   // A sandbox id as given, or the full id of the one checkpoint it prefixes (for sandboxes
   // whose pause container is gone).
   std::string resolveByCheckpoint(const std::string& id);
-  // CNI DEL for a sandbox that was set up (nothing otherwise); inspect: its pause container's,
-  // null when gone.
-  Status tearDownNetwork(const std::string& sandboxId, const nlohmann::json* inspect,
-                         const CallContext& ctx);
+  // CNI DEL for a sandbox that was set up (nothing otherwise); pauseExists: Docker still has its
+  // pause container (inspected again here for a current pid).
+  Status tearDownNetwork(const std::string& sandboxId, bool pauseExists, const CallContext& ctx);
   // A running CNI-mode sandbox (Docker network "none") without a record of ours: one that
   // cri-dockerd or the kubelet's dockershim set up before this node switched. Its addresses
   // are adopted (network::CniManager::adopt). Caller holds the PodLock.

@@ -169,13 +169,13 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
       network::CniManager::PodLock podLock(*options_.cni, *id);
       Status st = options_.cni->tearDown(*id, netnsPath, cleanupDeadline);
       if (!st) spdlog::warn("run pod sandbox \"{}\": CNI DEL failed: {}", name, st.message());
-      options_.cni->forget(*id);
     }
     (void)checkpoints_->remove(*id);
     Status st = docker_->removeContainer(*id, /*force=*/true, cleanupDeadline);
     if (!st && st.code() != Code::kNotFound) {
       spdlog::warn("run pod sandbox \"{}\": cleanup of {} failed: {}", name, *id, st.message());
     }
+    if (useCni) options_.cni->discard(*id);
   });
 
   // Step 2: checkpoint before start, so a crash after start still lets StopPodSandbox find

@@ -25,8 +25,9 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   if (options_.cni) {
     ips = options_.cni->podIps(fullId);
     if (ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
-      network::CniManager::PodLock podLock(*options_.cni, fullId);
-      ips = adoptNetwork(fullId, *inspect, resp->status().metadata());
+      // Only when no one else works on the pod (its ADD may be running): status never waits.
+      network::CniManager::PodLock podLock(*options_.cni, fullId, std::chrono::steady_clock::now());
+      if (podLock.owns()) ips = adoptNetwork(fullId, *inspect, resp->status().metadata());
     }
   } else {
     const auto& settings = common::jsonMember(*inspect, "NetworkSettings");
@@ -53,9 +54,12 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
     // (CNI CHECK, run only for this verbose view; the kubelet never asks for it).
     if (options_.cni && !ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
       int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
-      network::CniManager::PodLock podLock(*options_.cni, fullId);
+      network::CniManager::PodLock podLock(*options_.cni, fullId, ctx.deadline);
       Status check =
-          options_.cni->check(fullId, "/proc/" + std::to_string(pid) + "/ns/net", ctx.deadline);
+          podLock.owns()
+              ? options_.cni->check(fullId, "/proc/" + std::to_string(pid) + "/ns/net",
+                                    ctx.deadline)
+              : Status(Code::kDeadlineExceeded, "another operation on the pod is still running");
       info["cni"] = {{"ips", ips}, {"check", check ? "ok" : check.message()}};
     }
     (*resp->mutable_info())["info"] = info.dump();

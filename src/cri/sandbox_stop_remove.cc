@@ -44,17 +44,28 @@ std::string CriService::resolveByCheckpoint(const std::string& id) {
   return matches == 1 ? match : id;
 }
 
-Status CriService::tearDownNetwork(const std::string& sandboxId, const nlohmann::json* inspect,
+Status CriService::tearDownNetwork(const std::string& sandboxId, bool pauseExists,
                                    const CallContext& ctx) {
   if (!options_.cni) return Status::ok();
+  network::CniManager::PodLock podLock(*options_.cni, sandboxId, ctx.deadline);
+  if (!podLock.owns()) {
+    return Status(Code::kDeadlineExceeded,
+                  "tear down pod network: another operation on the pod is still running");
+  }
   // Before the pause container stops, while its namespace exists; with the pause container
-  // gone, DEL runs without one (CNI allows that) from what ADD stored.
+  // gone, DEL runs without one (CNI allows that) from what ADD stored. Inspected now, under the
+  // lock: the pid must be the pause process's at the moment DEL runs.
   std::string netnsPath;
+  std::optional<nlohmann::json> inspect;
+  if (pauseExists) {
+    auto now = docker_->inspectContainer(sandboxId, ctx.deadline);
+    if (!now && now.status().code() != Code::kNotFound) return now.status();
+    if (now) inspect = std::move(*now);
+  }
   if (inspect) {
     int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
     if (pid > 0) netnsPath = "/proc/" + std::to_string(pid) + "/ns/net";
   }
-  network::CniManager::PodLock podLock(*options_.cni, sandboxId);
   if (inspect && !netnsPath.empty()) {
     v1::PodSandboxStatus status;
     if (translate::sandboxStatusFromInspect(*inspect, &status)) {
@@ -107,7 +118,7 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
   }
   // The pod's network goes before its pause container, while the namespace still exists; with
   // the pause container gone, DEL runs without it (CNI allows that) from what ADD stored.
-  if (Status st = tearDownNetwork(fullId, inspect ? &*inspect : nullptr, ctx); !st) {
+  if (Status st = tearDownNetwork(fullId, inspect.isOk(), ctx); !st) {
     return st.withContext("stop pod sandbox \"" + id + "\"");
   }
   if (!inspect) return Status::ok();
@@ -131,10 +142,9 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
     fullId = resolveByCheckpoint(id);
   }
   // CRI: removal reclaims everything, also when kubelet never stopped the sandbox.
-  if (Status st = tearDownNetwork(fullId, inspect ? &*inspect : nullptr, ctx); !st) {
+  if (Status st = tearDownNetwork(fullId, inspect.isOk(), ctx); !st) {
     return st.withContext("remove pod sandbox \"" + id + "\"");
   }
-  if (options_.cni) options_.cni->forget(fullId);
   // Containers of the pod go with it (CRI: RemovePodSandbox removes them, running or not).
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("remove pod sandbox \"" + id + "\"");
@@ -156,6 +166,7 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
   if (Status st = checkpoints_->remove(fullId); !st && st.code() != Code::kInvalidArgument) {
     return st.withContext("remove pod sandbox \"" + id + "\": checkpoint");
   }
+  if (options_.cni) options_.cni->discard(fullId);
   spdlog::info("removed sandbox {}", fullId);
   return Status::ok();
 }

@@ -295,11 +295,36 @@ std::optional<CniError> readErrorObject(std::string_view stdoutText) {
 
 }  // namespace
 
+// Whether arrays/objects nest deeper than `limit` (strings skipped): a result is stored and
+// written out again, and JSON output recurses once per level.
+static bool nestsDeeperThan(std::string_view text, int limit) {
+  int depth = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        inString = false;
+      }
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<CniResult> parseCniResult(std::string_view stdoutText) {
   try {
     if (stdoutText.size() > kMaxResultBytes) {
       return invalid("larger than " + std::to_string(kMaxResultBytes) + " bytes");
     }
+    if (nestsDeeperThan(stdoutText, 64)) return invalid("nested deeper than 64 levels");
     const Json root = Json::parse(stdoutText, nullptr, /*allow_exceptions=*/false);
     if (root.is_discarded()) return invalid("not JSON");
     if (!root.is_object()) return invalid("not a JSON object");

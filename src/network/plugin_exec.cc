@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 namespace dockershim::network {
 
@@ -40,6 +41,10 @@ Status sysError(const std::string& what) {
 Result<ExecOutput> runPlugin(const std::string& binary, const std::vector<std::string>& env,
                              const std::string& stdinText, Clock::time_point deadline,
                              std::size_t maxOutput) {
+  // Started only with time left: a plugin killed at once could leave its work half done.
+  if (Clock::now() >= deadline) {
+    return Status(Code::kDeadlineExceeded, "no time left to run CNI plugin " + binary);
+  }
   Pipe in, out, err;
   for (Pipe* p : {&in, &out, &err}) {
     if (::pipe2(p->fd, O_CLOEXEC) != 0) return sysError("pipe");
@@ -80,7 +85,7 @@ Result<ExecOutput> runPlugin(const std::string& binary, const std::vector<std::s
   ExecOutput result;
   size_t written = 0;
   if (stdinText.empty()) in.closeEnd(1);
-  bool overflow = false, expired = false;
+  bool overflow = false, expired = false, pollFailed = false;
   std::array<char, 16 * 1024> buf{};
   while (out.fd[0] >= 0 || err.fd[0] >= 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -118,13 +123,32 @@ Result<ExecOutput> runPlugin(const std::string& binary, const std::vector<std::s
     }
     if (overflow) break;
   }
-  if (expired || overflow) ::kill(-pid, SIGKILL);
+  if (!expired && !overflow && (out.fd[0] >= 0 || err.fd[0] >= 0)) overflow = pollFailed = true;
+  // A plugin may close its output and still not exit: it is waited for until the deadline only.
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool reaped = false;
+  while (!expired && !overflow) {
+    pid_t w = ::waitpid(pid, &status, WNOHANG);
+    if (w == pid) {
+      reaped = true;
+      break;
+    }
+    if (w < 0 && errno != EINTR) break;
+    if (Clock::now() >= deadline) {
+      expired = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (!reaped) {
+    ::kill(-pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   if (expired) {
     return Status(Code::kDeadlineExceeded, "CNI plugin " + binary + " did not finish in time");
   }
+  if (pollFailed) return Status(Code::kInternal, "CNI plugin " + binary + ": poll failed");
   if (overflow) {
     return Status(Code::kResourceExhausted, "CNI plugin " + binary + " printed more than " +
                                                 std::to_string(maxOutput) + " bytes");

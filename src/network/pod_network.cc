@@ -221,6 +221,7 @@ nlohmann::json encodeRecord(const NetworkRecord& record) {
       {"ips", record.ips},
   };
   if (record.result) out["result"] = *record.result;
+  if (record.deleted) out["deleted"] = true;
   return out;
 }
 
@@ -243,6 +244,7 @@ Result<NetworkRecord> decodeRecord(const std::string& text) {
     record.ifName = in.at("ifName").get<std::string>();
     record.ips = in.at("ips").get<std::vector<std::string>>();
     if (in.contains("result")) record.result = in.at("result");
+    record.deleted = in.value("deleted", false);
     return record;
   } catch (const std::exception& e) {
     return Status(Code::kDataLoss, std::string("CNI record: ") + e.what());
@@ -317,7 +319,8 @@ Status CniManager::writeRecord(const NetworkRecord& record) {
   if (ec) return Status(Code::kInternal, "create " + dir + ": " + ec.message());
   std::string path = recordPath(record.sandboxId);
   std::string tmp = path + ".tmp";
-  std::string text = encodeRecord(record).dump();
+  std::string text =
+      encodeRecord(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status(Code::kInternal, "open " + tmp + ": " + std::strerror(errno));
   size_t done = 0;
@@ -421,76 +424,99 @@ Status CniManager::tearDown(const std::string& sandboxId, const std::string& net
                  record.status().message());
     return removeRecord(sandboxId);
   }
+  if (record->deleted) return Status::ok();
   PodNetwork target{sandboxId, netnsPath, record->pod, record->args, record->ifName};
   const nlohmann::json* prev = record->result ? &*record->result : nullptr;
   if (Status st = runner_.del(record->network, target, prev, deadline); !st) {
     return st.withContext("network \"" + record->network.name + "\"");
   }
-  return removeRecord(sandboxId);
+  record->deleted = true;
+  record->result.reset();
+  record->ips.clear();
+  {
+    std::lock_guard lock(ipsMu_);
+    ips_.erase(sandboxId);
+  }
+  if (Status st = writeRecord(*record); !st) {
+    spdlog::warn("CNI record of {} not marked deleted, removed instead: {}", sandboxId,
+                 st.message());
+    return removeRecord(sandboxId);
+  }
+  return Status::ok();
 }
 
 Result<std::vector<std::string>> CniManager::adopt(const std::string& sandboxId,
                                                    const std::string& netnsPath,
                                                    const PodRef& pod) {
-  {
-    // A sandbox's namespace is looked at once: status calls for pods that have no address
-    // (loopback-only networks) must not enter it again and again.
-    std::lock_guard lock(ipsMu_);
-    if (nothingToAdopt_.count(sandboxId)) return std::vector<std::string>{};
-  }
-  auto existing = readRecord(sandboxId);
-  if (existing) return existing->result ? existing->ips : std::vector<std::string>{};
-  auto addresses = namespaceAddresses(netnsPath);
-  if (!addresses) return addresses.status();
-  if (addresses->empty()) {
-    std::lock_guard lock(ipsMu_);
-    nothingToAdopt_.insert(sandboxId);
-    return std::vector<std::string>{};
-  }
-  auto network = currentNetwork();
-  if (!network) return network.status();
-
-  // The result the plugins would have printed, in the network's spec version.
-  // (Before 0.3.0 results had another shape, and DEL got no prevResult before 0.4.0: the
-  // record then keeps it in 0.3.1's.)
-  const std::string& v = network->cniVersion;
-  const std::string resultVersion = v.empty() || v == "0.1.0" || v == "0.2.0" ? "0.3.1" : v;
-  const bool versionField = resultVersion.rfind("0.", 0) == 0;
-  nlohmann::json interfaces = nlohmann::json::array();
-  nlohmann::json ips = nlohmann::json::array();
-  std::map<std::string, size_t> index;
-  for (const auto& a : *addresses) {
-    if (!index.count(a.ifName)) {
-      index[a.ifName] = interfaces.size();
-      interfaces.push_back({{"name", a.ifName}, {"sandbox", netnsPath}});
+  // Interface names come from the pod (a pod with NET_ADMIN picks them): nothing in them may
+  // throw out of here.
+  try {
+    {
+      // A sandbox's namespace is looked at once: status calls for pods that have no address
+      // (loopback-only networks) must not enter it again and again.
+      std::lock_guard lock(ipsMu_);
+      if (nothingToAdopt_.count(sandboxId)) return std::vector<std::string>{};
     }
-    nlohmann::json ip = {{"address", a.cidr}, {"interface", index[a.ifName]}};
-    if (versionField) ip["version"] = a.v6 ? "6" : "4";
-    ips.push_back(ip);
-  }
-  nlohmann::json result = {{"cniVersion", resultVersion}, {"interfaces", interfaces}, {"ips", ips}};
-  auto parsed = parseCniResult(result.dump());
-  if (!parsed) return parsed.status().withContext("adopted network");
+    auto existing = readRecord(sandboxId);
+    if (existing) return existing->result ? existing->ips : std::vector<std::string>{};
+    auto addresses = namespaceAddresses(netnsPath);
+    if (!addresses) return addresses.status();
+    if (addresses->empty()) {
+      std::lock_guard lock(ipsMu_);
+      nothingToAdopt_.insert(sandboxId);
+      return std::vector<std::string>{};
+    }
+    auto network = currentNetwork();
+    if (!network) return network.status();
 
-  NetworkRecord record;
-  record.sandboxId = sandboxId;
-  record.network = *network;
-  record.pod = pod;
-  record.args.ipRanges = ipRanges();
-  record.result = result;
-  record.ips = network::podIps(*parsed);
-  if (Status st = writeRecord(record); !st) return st;
-  spdlog::info("adopted the network of sandbox {} (set up before dockershim): {}", sandboxId,
-               record.ips.empty() ? "no IP" : record.ips[0]);
-  std::lock_guard lock(ipsMu_);
-  ips_[sandboxId] = record.ips;
-  return record.ips;
+    // The result the plugins would have printed, in the network's spec version.
+    // (Before 0.3.0 results had another shape, and DEL got no prevResult before 0.4.0: the
+    // record then keeps it in 0.3.1's.)
+    const std::string& v = network->cniVersion;
+    const std::string resultVersion = v.empty() || v == "0.1.0" || v == "0.2.0" ? "0.3.1" : v;
+    const bool versionField = resultVersion.rfind("0.", 0) == 0;
+    nlohmann::json interfaces = nlohmann::json::array();
+    nlohmann::json ips = nlohmann::json::array();
+    std::map<std::string, size_t> index;
+    for (const auto& a : *addresses) {
+      if (!index.count(a.ifName)) {
+        index[a.ifName] = interfaces.size();
+        interfaces.push_back({{"name", a.ifName}, {"sandbox", netnsPath}});
+      }
+      nlohmann::json ip = {{"address", a.cidr}, {"interface", index[a.ifName]}};
+      if (versionField) ip["version"] = a.v6 ? "6" : "4";
+      ips.push_back(ip);
+    }
+    nlohmann::json result = {
+        {"cniVersion", resultVersion}, {"interfaces", interfaces}, {"ips", ips}};
+    auto parsed = parseCniResult(result.dump());
+    if (!parsed) return parsed.status().withContext("adopted network");
+
+    NetworkRecord record;
+    record.sandboxId = sandboxId;
+    record.network = *network;
+    record.pod = pod;
+    record.args.ipRanges = ipRanges();
+    record.result = result;
+    record.ips = network::podIps(*parsed);
+    if (Status st = writeRecord(record); !st) return st;
+    spdlog::info("adopted the network of sandbox {} (set up before dockershim): {}", sandboxId,
+                 record.ips.empty() ? "no IP" : record.ips[0]);
+    std::lock_guard lock(ipsMu_);
+    ips_[sandboxId] = record.ips;
+    return record.ips;
+  } catch (const std::exception& e) {
+    return Status(Code::kInternal,
+                  std::string("adopt the network of ") + sandboxId + ": " + e.what());
+  }
 }
 
 Status CniManager::check(const std::string& sandboxId, const std::string& netnsPath,
                          std::chrono::steady_clock::time_point deadline) {
   auto record = readRecord(sandboxId);
-  if (!record) return Status(Code::kNotFound, "no CNI network was set up for " + sandboxId);
+  if (!record || record->deleted) {
+    return Status(Code::kNotFound, "no CNI network is set up for " + sandboxId);
+  }
   if (!record->result) return Status(Code::kUnavailable, "CNI ADD still in progress");
   if (!checkSupported(record->network)) {
     return Status(Code::kUnimplemented, "network \"" + record->network.name + "\" (spec " +
@@ -514,20 +540,28 @@ std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
   return record->ips;
 }
 
-void CniManager::forget(const std::string& sandboxId) {
+void CniManager::discard(const std::string& sandboxId) {
+  if (Status st = removeRecord(sandboxId); !st) spdlog::warn("{}", st.message());
   std::lock_guard lock(ipsMu_);
-  ips_.erase(sandboxId);
   nothingToAdopt_.erase(sandboxId);
 }
 
-CniManager::PodLock::PodLock(CniManager& owner, std::string sandboxId)
+CniManager::PodLock::PodLock(CniManager& owner, std::string sandboxId,
+                             std::chrono::steady_clock::time_point deadline)
     : owner_(owner), id_(std::move(sandboxId)) {
   std::unique_lock lock(owner_.lockMu_);
-  owner_.lockCv_.wait(lock, [&] { return !owner_.busy_.count(id_); });
+  auto free = [&] { return !owner_.busy_.count(id_); };
+  if (deadline == std::chrono::steady_clock::time_point::max()) {
+    owner_.lockCv_.wait(lock, free);
+  } else if (!owner_.lockCv_.wait_until(lock, deadline, free)) {
+    return;
+  }
   owner_.busy_.insert(id_);
+  owns_ = true;
 }
 
 CniManager::PodLock::~PodLock() {
+  if (!owns_) return;
   {
     std::lock_guard lock(owner_.lockMu_);
     owner_.busy_.erase(id_);

@@ -39,9 +39,10 @@ struct PodSetup {
 };
 
 // The record of one ADD, written before the plugins run (so a crash in between still leads to
-// DEL) and completed with the result after. Consistency rule: a record exists from just before
-// ADD until DEL succeeded; DEL is run for a sandbox exactly when a record exists, so it runs
-// once per ADD however often StopPodSandbox is called, across restarts.
+// DEL) and completed with the result after. Consistency rule: a live record exists from just
+// before ADD until DEL succeeded, then a "deleted" one until the sandbox is removed (discard);
+// DEL is run for a sandbox exactly when a live record exists, so it runs once per ADD however
+// often StopPodSandbox is called, across restarts.
 struct NetworkRecord {
   std::string sandboxId;
   NetworkConfig network;  // the list as ADD used it (the conf dir may have changed since)
@@ -50,6 +51,9 @@ struct NetworkRecord {
   std::string ifName = "eth0";
   std::optional<nlohmann::json> result;  // absent while ADD runs or when it failed
   std::vector<std::string> ips;          // podIps() of the result
+  // DEL done: the record stays (without result) until the sandbox is removed, so that neither
+  // a retried StopPodSandbox nor adopt() can take the sandbox for one still to be torn down.
+  bool deleted = false;
 };
 
 nlohmann::json encodeRecord(const NetworkRecord& record);
@@ -72,8 +76,8 @@ class CniManager {
   // run, the record removed, and the plugin's error returned. Returns the pod's IPs.
   Result<std::vector<std::string>> setUp(const PodSetup& pod,
                                          std::chrono::steady_clock::time_point deadline);
-  // DEL with what ADD used, when a record exists (OK and nothing run otherwise); the record is
-  // removed only when DEL succeeded. netnsPath may be empty (pause container gone).
+  // DEL with what ADD used, when a live record exists (OK and nothing run otherwise); the record
+  // turns "deleted" only when DEL succeeded. netnsPath may be empty (pause container gone).
   Status tearDown(const std::string& sandboxId, const std::string& netnsPath,
                   std::chrono::steady_clock::time_point deadline);
   // A sandbox whose network another runtime set up before dockershim took over the node
@@ -92,20 +96,25 @@ class CniManager {
                std::chrono::steady_clock::time_point deadline);
   // The IPs stored at ADD (IPv4 first); empty when the sandbox has none. No process, no namespace.
   std::vector<std::string> podIps(const std::string& sandboxId);
-  // Drops what is kept in memory for a removed sandbox.
-  void forget(const std::string& sandboxId);
+  // The sandbox is gone: its record (live or deleted) and what is kept in memory go too.
+  void discard(const std::string& sandboxId);
 
-  // Serialises operations on one sandbox; different sandboxes proceed in parallel.
+  // Serialises operations on one sandbox; different sandboxes proceed in parallel. Waits until
+  // `deadline` at most: owns() says whether the lock was taken.
   class PodLock {
    public:
-    PodLock(CniManager& owner, std::string sandboxId);
+    PodLock(CniManager& owner, std::string sandboxId,
+            std::chrono::steady_clock::time_point deadline =
+                std::chrono::steady_clock::time_point::max());
     ~PodLock();
+    bool owns() const { return owns_; }
     PodLock(const PodLock&) = delete;
     PodLock& operator=(const PodLock&) = delete;
 
    private:
     CniManager& owner_;
     std::string id_;
+    bool owns_ = false;
   };
 
  private:

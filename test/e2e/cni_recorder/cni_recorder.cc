@@ -1,8 +1,9 @@
 // A CNI plugin for e2e tests: records every invocation (command, container id, netns, CNI_ARGS
 // and the configuration it was given on stdin) as one JSON line in the file named by the
 // configuration's "logFile", passes an ADD's prevResult through unchanged, and fails or hangs
-// on demand ("failOn" / "hangOn": the command to misbehave on) so tests can see what dockershim
-// does with plugins that do.
+// on demand ("failOn" / "hangOn": the command to misbehave on; "hangIf": hang on the ADD of pods
+// whose CNI_ARGS hold that text) so tests can see what dockershim does with plugins that do.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -37,9 +38,19 @@ int main() {
                            {"netns", env("CNI_NETNS")}, {"ifName", env("CNI_IFNAME")},
                            {"args", env("CNI_ARGS")},   {"path", env("CNI_PATH")},
                            {"config", config}};
-    std::ofstream(config["logFile"].get<std::string>(), std::ios::app) << line.dump() << "\n";
+    // One write on an O_APPEND descriptor: lines of plugins running at once never interleave.
+    std::string text = line.dump() + "\n";
+    int fd = ::open(config["logFile"].get<std::string>().c_str(),
+                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      (void)!::write(fd, text.data(), text.size());
+      ::close(fd);
+    }
   }
-  if (config.value("hangOn", "") == command) {
+  // "hangIf": hang on ADD only for pods whose CNI_ARGS hold this text (e.g. a pod name).
+  const std::string hangIf = config.value("hangIf", "");
+  if (config.value("hangOn", "") == command ||
+      (command == "ADD" && !hangIf.empty() && env("CNI_ARGS").find(hangIf) != std::string::npos)) {
     // Stands for a plugin stuck on a lock or a dead API server.
     for (;;) ::pause();
   }

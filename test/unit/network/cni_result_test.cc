@@ -456,11 +456,19 @@ TEST_CASE("parseCniResult survives hostile sizes and nesting", "[cni]") {
     CHECK(parsed.status().code() == Code::kInvalidArgument);
     CHECK_THAT(parsed.status().message(), Catch::Contains("larger than 1048576 bytes"));
   }
-  SECTION("deep nesting in an unknown field is read and ignored without recursion trouble") {
-    constexpr int kDepth = 100000;
-    const std::string deep =
-        R"({"cniVersion":"1.0.0","x":)" + std::string(kDepth, '[') + std::string(kDepth, ']') + "}";
-    CHECK(parseCniResult(deep).isOk());
+  SECTION("deep nesting is refused before parsing (the result is stored and written again)") {
+    auto nested = [](int depth) {
+      return R"({"cniVersion":"1.0.0","x":)" + std::string(depth, '[') + std::string(depth, ']') +
+             "}";
+    };
+    Result<CniResult> deep = parseCniResult(nested(100000));
+    REQUIRE_FALSE(deep.isOk());
+    CHECK(deep.status().code() == Code::kInvalidArgument);
+    CHECK_THAT(deep.status().message(), Catch::Contains("nested deeper than 64 levels"));
+    CHECK(parseCniResult(nested(60)).isOk());
+    // Brackets inside strings do not count.
+    CHECK(
+        parseCniResult(R"({"cniVersion":"1.0.0","x":")" + std::string(1000, '[') + R"("})").isOk());
   }
   SECTION("a long bad value is cut in the message") {
     const std::string address(5000, '1');

@@ -43,6 +43,26 @@ TEST_CASE("a plugin that hangs is killed at the deadline, with what it started",
   CHECK(Clock::now() - start < 5s);
 }
 
+TEST_CASE("a plugin that closes its output and hangs is killed at the deadline too",
+          "[plugin_exec]") {
+  test::TempDir dir;
+  auto p = script(dir, "quiet", "exec >&- 2>&-; sleep 1000");
+  auto start = Clock::now();
+  auto r = runPlugin(p, {}, "", Clock::now() + 500ms);
+  REQUIRE_FALSE(r);
+  CHECK(r.status().code() == Code::kDeadlineExceeded);
+  CHECK(Clock::now() - start < 5s);
+}
+
+TEST_CASE("no plugin is started once the deadline has passed", "[plugin_exec]") {
+  test::TempDir dir;
+  auto p = script(dir, "marker", "touch " + dir.file("ran"));
+  auto r = runPlugin(p, {}, "", Clock::now() - 1ms);
+  REQUIRE_FALSE(r);
+  CHECK(r.status().code() == Code::kDeadlineExceeded);
+  CHECK_FALSE(std::ifstream(dir.file("ran")).good());
+}
+
 TEST_CASE("a plugin that prints without end is stopped", "[plugin_exec]") {
   test::TempDir dir;
   auto p = script(dir, "yes", "exec yes");

@@ -115,6 +115,12 @@ void requireNetnsEntry() {
   REQUIRE(st.isOk());
 }
 
+// The record is there, marked torn down.
+bool isDeleted(const std::string& path) {
+  auto record = decodeRecord(test::readFile(path));
+  return record && record->deleted && !record->result;
+}
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -265,10 +271,20 @@ TEST_CASE("tearDown runs DEL once per ADD with what ADD used", "[pod_network]") 
   SECTION("DEL, then nothing more") {
     REQUIRE(cni.tearDown("pod1", "/proc/self/ns/net", deadline()));
     CHECK(node.fake.typesOf("DEL") == std::vector<std::string>{"alpha"});
-    CHECK_FALSE(fs::exists(node.record("pod1")));
+    CHECK(isDeleted(node.record("pod1")));
     CHECK(cni.podIps("pod1").empty());
     REQUIRE(cni.tearDown("pod1", "/proc/self/ns/net", deadline()));
     CHECK(node.fake.typesOf("DEL").size() == 1);
+    // A torn-down sandbox is never taken for one set up by someone else...
+    auto adopted = cni.adopt("pod1", "/proc/self/ns/net", {"ns", "name", "uid"});
+    REQUIRE(adopted);
+    CHECK(adopted->empty());
+    REQUIRE(cni.tearDown("pod1", "/proc/self/ns/net", deadline()));
+    CHECK(node.fake.typesOf("DEL").size() == 1);
+    CHECK_FALSE(cni.check("pod1", "/proc/self/ns/net", deadline()));
+    // ...until it is removed.
+    cni.discard("pod1");
+    CHECK_FALSE(fs::exists(node.record("pod1")));
   }
   SECTION("the stored network is used when the conf dir changed") {
     fs::remove(node.dir.file("conf/10-podnet.conflist"));
@@ -278,7 +294,7 @@ TEST_CASE("tearDown runs DEL once per ADD with what ADD used", "[pod_network]") 
     auto delIn = nlohmann::json::parse(node.fake.last("DEL", "alpha").value().stdinText);
     CHECK(delIn["name"] == "podnet");
     CHECK(delIn["prevResult"]["ips"][0]["address"] == "10.1.0.5/24");
-    CHECK_FALSE(fs::exists(node.record("pod1")));
+    CHECK(isDeleted(node.record("pod1")));
   }
   SECTION("an unknown sandbox runs nothing") {
     REQUIRE(cni.tearDown("unknown", "", deadline()));
@@ -295,8 +311,28 @@ TEST_CASE("tearDown runs DEL once per ADD with what ADD used", "[pod_network]") 
     node.fake.delOutput.clear();
     REQUIRE(cni.tearDown("pod1", "/proc/self/ns/net", deadline()));
     CHECK(node.fake.typesOf("DEL").size() == 2);
-    CHECK_FALSE(fs::exists(node.record("pod1")));
+    CHECK(isDeleted(node.record("pod1")));
   }
+}
+
+TEST_CASE("adopt: a namespace's addresses kept for a sandbox set up before, DEL once",
+          "[pod_network]") {
+  requireNetnsEntry();
+  Node node;
+  node.conf("10-podnet.conflist", R"({"type":"alpha"})");
+  CniManager cni(node.options(), node.fake.exec());
+  // This process's own namespace stands for the pod's: its addresses (lo left out).
+  auto ips = cni.adopt("old1", "/proc/self/ns/net", {"ns", "name", "uid"});
+  REQUIRE(ips);
+  REQUIRE_FALSE(ips->empty());  // the test host has an address besides loopback
+  CHECK(cni.podIps("old1") == *ips);
+  CHECK(node.fake.calls.empty());  // no plugin ran
+  REQUIRE(cni.tearDown("old1", "/proc/self/ns/net", deadline()));
+  REQUIRE(node.fake.typesOf("DEL") == std::vector<std::string>{"alpha"});
+  auto delIn = nlohmann::json::parse(node.fake.last("DEL", "alpha").value().stdinText);
+  CHECK(delIn["prevResult"]["ips"][0]["address"].get<std::string>().rfind((*ips)[0] + "/", 0) == 0);
+  REQUIRE(cni.tearDown("old1", "/proc/self/ns/net", deadline()));
+  CHECK(node.fake.typesOf("DEL").size() == 1);
 }
 
 TEST_CASE("a failed ADD is undone and leaves nothing behind", "[pod_network]") {
@@ -343,6 +379,10 @@ TEST_CASE("PodLock serialises one sandbox, not different ones", "[pod_network]")
   CHECK(other.wait_for(5s) == std::future_status::ready);
   std::this_thread::sleep_for(100ms);
   CHECK_FALSE(secondGotIt);
+
+  // A bounded wait gives up instead.
+  CniManager::PodLock bounded(cni, "a", Clock::now() + 50ms);
+  CHECK_FALSE(bounded.owns());
 
   held.reset();
   second.join();
