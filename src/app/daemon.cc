@@ -70,6 +70,10 @@ class DockerWarmup {
     }
     // Logs written while dockershim was not running are copied now.
     if (Status st = core_.resumeLogs(docker::deadlineIn(std::chrono::seconds(5))); !st) return st;
+    // Best effort, once: what it cannot release now is retried at the next start.
+    if (Status st = core_.reconcileNetworks(docker::deadlineIn(std::chrono::seconds(10))); !st) {
+      spdlog::warn("reconcile pod networks: {}", st.message());
+    }
     return Status::ok();
   }
 

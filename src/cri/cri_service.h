@@ -110,6 +110,11 @@ class CriService {
   // After a (re)start: copies the logs of every CRI container Docker has, so output written
   // while dockershim was down reaches the CRI log files too.
   Status resumeLogs(docker::Deadline deadline);
+  // After a (re)start: CNI records whose sandbox Docker no longer has and no checkpoint names
+  // (dockershim stopped between removing a pod's container and its DEL, or a failed
+  // RunPodSandbox could not undo its network) get their DEL now, so IPAM addresses are not
+  // lost. Sandboxes with a checkpoint are left to the kubelet's StopPodSandbox.
+  Status reconcileNetworks(docker::Deadline deadline);
 
  private:
   // The sandbox image, created (default name) or pulled when missing.

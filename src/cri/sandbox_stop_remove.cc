@@ -2,6 +2,8 @@
 // container is already gone (kubelet retries; a node may have been cleaned by hand).
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "common/json_util.h"
 #include "cri/cri_service.h"
 #include "translate/container_status.h"
@@ -126,6 +128,40 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
   if (!st && st.code() != Code::kNotFound) return st.withContext("stop pod sandbox \"" + id + "\"");
   spdlog::info("stopped sandbox {}", fullId);
   return Status::ok();
+}
+
+Status CriService::reconcileNetworks(docker::Deadline deadline) {
+  if (!options_.cni) return Status::ok();
+  // Records first, then Docker's list: a record is written only after its container exists,
+  // so every record read here whose container is missing from the later list has lost it.
+  auto records = options_.cni->recordIds();
+  if (records.empty()) return Status::ok();
+  auto list = docker_->listContainers(
+      {{"label",
+        {std::string(translate::kContainerTypeLabel) + "=" + translate::kContainerTypeSandbox}}},
+      deadline);
+  if (!list) return list.status().withContext("reconcile pod networks");
+  std::set<std::string> present;
+  if (list->is_array()) {
+    for (const auto& summary : *list) present.insert(common::jsonString(summary, "Id"));
+  }
+  auto checkpointed = checkpoints_->list();
+  std::set<std::string> withCheckpoint(checkpointed.begin(), checkpointed.end());
+  Status failed;
+  for (const auto& id : records) {
+    if (present.count(id) || withCheckpoint.count(id)) continue;
+    network::CniManager::PodLock podLock(*options_.cni, id, deadline);
+    if (!podLock.owns()) continue;
+    Status st = options_.cni->tearDown(id, "", deadline);
+    if (st) {
+      options_.cni->discard(id);
+      spdlog::info("released the network of sandbox {}, removed while dockershim was away", id);
+    } else {
+      spdlog::warn("network of removed sandbox {} not released yet: {}", id, st.message());
+      failed = st;
+    }
+  }
+  return failed;
 }
 
 Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,

@@ -540,6 +540,17 @@ std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
   return record->ips;
 }
 
+std::vector<std::string> CniManager::recordIds() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(options_.cacheDir + "/dockershim", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) continue;
+    if (validSandboxId(name)) out.push_back(name);
+  }
+  return out;
+}
+
 void CniManager::discard(const std::string& sandboxId) {
   if (Status st = removeRecord(sandboxId); !st) spdlog::warn("{}", st.message());
   std::lock_guard lock(ipsMu_);

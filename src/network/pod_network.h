@@ -96,6 +96,8 @@ class CniManager {
                std::chrono::steady_clock::time_point deadline);
   // The IPs stored at ADD (IPv4 first); empty when the sandbox has none. No process, no namespace.
   std::vector<std::string> podIps(const std::string& sandboxId);
+  // Sandbox ids that have a record (live or deleted).
+  std::vector<std::string> recordIds();
   // The sandbox is gone: its record (live or deleted) and what is kept in memory go too.
   void discard(const std::string& sandboxId);
 

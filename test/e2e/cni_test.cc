@@ -444,10 +444,26 @@ TEST_CASE("CNI: DEL runs from what ADD stored, after a restart and without the p
   REQUIRE_FALSE(ipC.empty());
   REQUIRE_FALSE(ipD.empty());
 
+  // A third pod's container and checkpoint disappear while dockershim is down (as when it
+  // stopped between removing the pod and its DEL): the restart releases its address.
+  auto configE = podConfig("cni-orphan");
+  std::string podE = runPod(env.shim(), configE);
+  std::string ipE = sandboxStatus(env.shim(), podE).network().ip();
+  REQUIRE_FALSE(ipE.empty());
+
   // The conf dir changes meanwhile: DEL still uses the network ADD used.
   fs::remove(env.confDir() + "/10-dse2e.conflist");
   env.stop();
+  REQUIRE(runCommand("DOCKER_HOST=unix://" + TestBed::get().dockerSocket() + " docker rm -f " +
+                     podE + " >/dev/null") == 0);
+  REQUIRE(fs::remove(env.dir() + "/root/sandbox/" + podE));
   Shim& shim = env.start();
+  CHECK(eventually([&] { return env.count(podE, "DEL") == 1; }));
+  CHECK(eventually([&] { return !fs::exists(env.cacheDir() + "/dockershim/" + podE); }));
+  {
+    auto left = env.allocations();
+    CHECK(std::count(left.begin(), left.end(), ipE) == 0);
+  }
   // After a restart the IP still comes from the stored result.
   CHECK(sandboxStatus(shim, podC).network().ip() == ipC);
   REQUIRE(stopPod(shim, podC).ok());
