@@ -152,6 +152,7 @@ v1::StatusResponse runtimeStatus(Shim& shim) {
   return resp;
 }
 
+const v1::RuntimeCondition* networkCondition(v1::StatusResponse&&) = delete;  // would dangle
 const v1::RuntimeCondition* networkCondition(const v1::StatusResponse& resp) {
   for (const auto& c : resp.status().conditions()) {
     if (c.type() == "NetworkReady") return &c;
@@ -235,7 +236,8 @@ TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each oth
   env.writeConf("10-dse2e.conflist", env.conflist());
   Shim& shim = env.start();
 
-  const auto* ready = networkCondition(runtimeStatus(shim));
+  auto runtimeState = runtimeStatus(shim);
+  const auto* ready = networkCondition(runtimeState);
   REQUIRE(ready);
   CHECK(ready->status());
 
