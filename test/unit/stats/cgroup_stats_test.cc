@@ -93,8 +93,8 @@ TEST_CASE("cgroup v2: cpu.stat in microseconds, memory.max, working set never ne
 
 TEST_CASE("a cgroup that is gone is NOT_FOUND", "[stats]") {
   TempDir root;
-  auto v1 = readCgroupSample(root.path(), CgroupVersion::kV1,
-                             parseProcCgroup("2:memory:/docker/gone\n"));
+  auto v1 =
+      readCgroupSample(root.path(), CgroupVersion::kV1, parseProcCgroup("2:memory:/docker/gone\n"));
   CHECK(v1.status().code() == Code::kNotFound);
   auto v2 = readCgroupSample(root.path(), CgroupVersion::kV2, {});
   CHECK(v2.status().code() == Code::kNotFound);
