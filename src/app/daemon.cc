@@ -162,6 +162,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return 1;
   }
   criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
+  criOptions.statsRoots.cgroup = options.cgroupRoot;
   if (options.networkPlugin == "cni") {
     criOptions.cni = std::make_shared<network::CniManager>(network::CniOptions{
         .binDirs = options.cniBinDirs,

@@ -31,6 +31,7 @@ struct DaemonOptions {
   std::vector<std::string> cniBinDirs = {"/opt/cni/bin", "/usr/lib/cni"};
   std::string cniConfDir = "/etc/cni/net.d";
   std::string cniCacheDir = "/var/lib/cni/cache";
+  std::string cgroupRoot = "/sys/fs/cgroup";
   std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
 };
 

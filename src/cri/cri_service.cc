@@ -10,7 +10,9 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
     : docker_(std::move(docker)),
       options_(std::move(options)),
       checkpoints_(std::make_unique<store::CheckpointStore>(options_.rootDirectory)),
-      hostCapabilities_(common::boundingCapabilities()) {
+      hostCapabilities_(common::boundingCapabilities()),
+      sampler_(std::make_unique<stats::Sampler>(options_.statsRoots)),
+      layerSizes_(std::make_unique<stats::LayerSizes>(options_.layerSizeRefresh)) {
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "dockershim/docker_client.h"
@@ -14,6 +15,8 @@
 #include "dockershim/streaming_runtime.h"
 #include "logs/log_copier.h"
 #include "network/pod_network.h"
+#include "stats/layer_sizes.h"
+#include "stats/sampler.h"
 #include "store/checkpoint.h"
 #include "translate/cri_api.h"
 
@@ -49,6 +52,11 @@ struct Options {
   // join Docker's default bridge when Docker has one, with port mappings published by Docker;
   // otherwise they have loopback only.
   std::shared_ptr<network::CniManager> cni;
+  // Where stats read the kernel's counters (--cgroup-root; /proc).
+  stats::Roots statsRoots;
+  // How old a writable layer's measured size may get before it is measured again (off the
+  // RPC path).
+  std::chrono::milliseconds layerSizeRefresh{std::chrono::minutes(1)};
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -155,6 +163,38 @@ class CriService {
   };
   Result<DockerFacts> dockerFacts(const CallContext& ctx);
 
+  // Stats (stats.cc). What a container's counters are read through, kept across calls: its pid
+  // is trusted while the pid's cgroup names the container (stats::Sampler checks), asked of
+  // Docker again when not.
+  struct ProcessFacts {
+    bool running = false;
+    int64_t pid = 0;
+    std::string upperDir;  // the writable layer's folder (overlay2), else empty
+    bool hostNetwork = false;
+    docker::Clock::time_point lastUsed{};
+  };
+  static ProcessFacts processFactsOf(const nlohmann::json& inspect);
+  void rememberFacts(const std::string& id, const ProcessFacts& facts);
+  // The kept facts when they agree with `running` (what Docker's list says), else a fresh
+  // inspect (*fresh = true).
+  Result<ProcessFacts> knownFacts(const std::string& id, bool running, bool* fresh,
+                                  const CallContext& ctx);
+  // The counters of a running container (or pause container); a stale pid is refreshed once
+  // unless `fresh`; Docker's stats API where the cgroup files cannot be read.
+  Result<stats::CgroupSample> sampleProcess(const std::string& id, ProcessFacts& facts, bool fresh,
+                                            const CallContext& ctx);
+  // cpu, memory (running containers) and writable layer into `out`; the sample for pod sums.
+  std::optional<stats::CgroupSample> fillContainerStats(const std::string& id, ProcessFacts facts,
+                                                        bool fresh, const CallContext& ctx,
+                                                        v1::ContainerStats* out);
+  std::optional<v1::FilesystemUsage> writableLayer(const std::string& id, const ProcessFacts& facts,
+                                                   const CallContext& ctx);
+  Status fillPodStats(const std::string& sandboxId, ProcessFacts pause, bool fresh,
+                      const std::vector<v1::Container>& containers, const CallContext& ctx,
+                      v1::PodSandboxStats* out);
+  // Drops facts, CPU marks and layer sizes of containers no stats call asked for lately.
+  void pruneStats();
+
   struct FsUsageCache {
     std::mutex mu;
     docker::Clock::time_point at{};
@@ -174,6 +214,12 @@ class CriService {
   std::mutex factsMu_;
   docker::Clock::time_point factsAt_{};
   std::optional<DockerFacts> facts_;
+  std::unique_ptr<stats::Sampler> sampler_;
+  std::unique_ptr<stats::LayerSizes> layerSizes_;
+  std::mutex statsMu_;
+  std::unordered_map<std::string, ProcessFacts> processFacts_;
+  docker::Clock::time_point statsPrunedAt_{};
+  std::once_flag statsFallbackWarning_;
 };
 
 }  // namespace dockershim::cri

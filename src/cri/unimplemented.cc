@@ -9,10 +9,6 @@ namespace dockershim::cri {
     return {Code::kUnimplemented, #Rpc " is not implemented yet"};                         \
   }
 
-DOCKERSHIM_UNIMPLEMENTED(ContainerStats, containerStats)
-DOCKERSHIM_UNIMPLEMENTED(ListContainerStats, listContainerStats)
-DOCKERSHIM_UNIMPLEMENTED(PodSandboxStats, podSandboxStats)
-DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxStats, listPodSandboxStats)
 DOCKERSHIM_UNIMPLEMENTED(CheckpointContainer, checkpointContainer)
 DOCKERSHIM_UNIMPLEMENTED(ListMetricDescriptors, listMetricDescriptors)
 DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxMetrics, listPodSandboxMetrics)

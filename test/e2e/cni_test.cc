@@ -230,6 +230,27 @@ v1::ContainerConfig webServer(const std::string& text) {
 
 }  // namespace
 
+namespace {
+// eth0's received and sent bytes in the network namespace of `pid`, from the kernel.
+std::pair<uint64_t, uint64_t> eth0Counters(int pid) {
+  std::istringstream lines(readFile("/proc/" + std::to_string(pid) + "/net/dev"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    if (name != "eth0") continue;
+    std::istringstream fields(line.substr(colon + 1));
+    uint64_t v[16] = {};
+    for (auto& x : v) fields >> x;
+    return {v[0], v[8]};
+  }
+  FAIL("no eth0 in the namespace of " << pid);
+  return {};
+}
+}  // namespace
+
 TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each other and a hostPort",
           "[cni]") {
   CniEnv env("basic");
@@ -300,6 +321,34 @@ TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each oth
     return got.find("hello-from-a") != std::string::npos;
   }));
   INFO(got);
+  // Pod stats: the pod's own interfaces (its namespace, read through the pause process), the
+  // traffic above counted, loopback left out; the same counters the kernel shows.
+  {
+    int pidB = dockerInspect(podB)["State"]["Pid"];
+    auto before = eth0Counters(pidB);
+    v1::PodSandboxStatsRequest req;
+    req.set_pod_sandbox_id(podB);
+    v1::PodSandboxStatsResponse resp;
+    Ctx ctx;
+    auto s = shim.runtime->PodSandboxStats(&ctx, req, &resp);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+    auto after = eth0Counters(pidB);
+    const auto& net = resp.stats().linux().network();
+    REQUIRE(resp.stats().linux().has_network());
+    CHECK(net.timestamp() > 0);
+    CHECK(net.default_interface().name() == "eth0");
+    REQUIRE(net.interfaces_size() == 1);
+    CHECK(net.interfaces(0).name() == "eth0");
+    uint64_t rx = net.default_interface().rx_bytes().value();
+    uint64_t tx = net.default_interface().tx_bytes().value();
+    CHECK(rx > 0);
+    CHECK(tx > 0);
+    CHECK(rx >= before.first);
+    CHECK(rx <= after.first);
+    CHECK(tx >= before.second);
+    CHECK(tx <= after.second);
+  }
   // The host port on 127.0.0.1 (portmap's DNAT).
   CHECK(eventually([&] {
     return httpGet("127.0.0.1", hostPort, "/index.html").find("hello-from-a") != std::string::npos;
