@@ -16,6 +16,8 @@
 #include "cri/cri_service.h"
 #include "cri/docker_streaming.h"
 #include "docker/docker_client_impl.h"
+#include "metrics/http_server.h"
+#include "metrics/metrics.h"
 #include "network/pod_network.h"
 #include "server/cri_server.h"
 #include "streaming/server.h"
@@ -74,6 +76,7 @@ class DockerWarmup {
     if (Status st = core_.reconcileNetworks(docker::deadlineIn(std::chrono::seconds(10))); !st) {
       spdlog::warn("reconcile pod networks: {}", st.message());
     }
+    spdlog::info("startup work done (sandbox image, logs resumed, pod networks reconciled)");
     return Status::ok();
   }
 
@@ -142,7 +145,14 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     std::filesystem::create_directories(std::filesystem::path(criSocket).parent_path(), ec);
   }
 
+  // Before the Docker client: its observer points here, and threads that hold the client are
+  // all joined before this goes.
+  metrics::Metrics metrics(version);
   auto docker = std::make_shared<docker::DockerClientImpl>(*dockerSocket);
+  docker->setObserver(
+      [&metrics](const std::string& operation, const Status& status, double seconds) {
+        metrics.observeDocker(operation, status, seconds);
+      });
   cri::Options criOptions{
       .podInfraImage = options.podInfraImage,
       .pullProgressDeadline = options.imagePullProgressDeadline,
@@ -168,6 +178,10 @@ int runDaemon(const DaemonOptions& options, const char* version) {
         .binDirs = options.cniBinDirs,
         .confDir = options.cniConfDir,
         .cacheDir = options.cniCacheDir,
+        .observe =
+            [&metrics](const std::string& operation, const Status& status, double seconds) {
+              metrics.observeNetworkPlugin(operation, status, seconds);
+            },
     });
     if (Status ready = criOptions.cni->ready(); !ready) {
       spdlog::warn("pod network not ready until a CNI configuration appears: {}", ready.message());
@@ -189,7 +203,22 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return streamingServer.urlFor(std::move(request));
   };
   cri::CriService core(docker, criOptions);
-  server::CriServer server(core, server::CallSettings{options.runtimeRequestTimeout});
+  server::CallSettings callSettings{options.runtimeRequestTimeout};
+  callSettings.observe = [&metrics](std::string_view method, Code code, double seconds) {
+    metrics.observeRpc(method, code, seconds);
+  };
+  std::unique_ptr<metrics::HttpServer> metricsServer;
+  if (options.metricsBindAddress != "0" && !options.metricsBindAddress.empty()) {
+    // /healthz: Docker answers its ping (bounded: a probe must not hang on a stuck dockerd).
+    metricsServer = std::make_unique<metrics::HttpServer>(
+        options.metricsBindAddress, metrics,
+        [docker] { return docker->ping(docker::deadlineIn(std::chrono::seconds(2))); });
+    if (Status st = metricsServer->start(); !st) {
+      spdlog::error("{}", st.message());
+      return 1;
+    }
+  }
+  server::CriServer server(core, callSettings);
   Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);
   if (Status st = started; !st) {
     spdlog::error("{}", st.message());
@@ -206,6 +235,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
   sd_notify(0, "STOPPING=1");
   server.shutdown(kShutdownGrace);
   streamingServer.stop();
+  if (metricsServer) metricsServer->stop();
   spdlog::info("dockershim stopped");
   return 0;
 }

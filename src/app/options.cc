@@ -61,6 +61,9 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--cni-cache-dir", out.cniCacheDir,
                  "where what each pod's CNI ADD returned is kept for its DEL")
       ->capture_default_str();
+  app.add_option("--metrics-bind-address", out.metricsBindAddress,
+                 "where Prometheus metrics (/metrics) and /healthz are served; 0 disables")
+      ->capture_default_str();
   app.add_option("--cgroup-root", out.cgroupRoot,
                  "where the cgroup hierarchy is mounted; stats are read from its files")
       ->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -192,6 +193,11 @@ class CriService {
   Status fillPodStats(const std::string& sandboxId, ProcessFacts pause, bool fresh,
                       const std::vector<v1::Container>& containers, const CallContext& ctx,
                       v1::PodSandboxStats* out);
+  // The stats of running pods matching `filter` (ListPodSandboxStats, ListPodSandboxMetrics);
+  // each container's image by id into `imageOf` when given.
+  Status collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,
+                         std::vector<v1::PodSandboxStats>* out,
+                         std::map<std::string, std::string>* imageOf);
   // Drops facts, CPU marks and layer sizes of containers no stats call asked for lately.
   void pruneStats();
 

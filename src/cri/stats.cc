@@ -5,6 +5,7 @@
 // kept), and for its stats API where the cgroup files cannot be read.
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -16,6 +17,7 @@
 #include "translate/container_list.h"
 #include "translate/container_status.h"
 #include "translate/labels.h"
+#include "translate/stats_metrics.h"
 
 namespace dockershim::cri {
 
@@ -354,22 +356,20 @@ Status CriService::podSandboxStats(const v1::PodSandboxStatsRequest& req,
   return Status::ok();
 }
 
-Status CriService::listPodSandboxStats(const v1::ListPodSandboxStatsRequest& req,
-                                       v1::ListPodSandboxStatsResponse* resp,
-                                       const CallContext& ctx) {
-  v1::PodSandboxFilter filter;
-  filter.set_id(req.filter().id());
-  *filter.mutable_label_selector() = req.filter().label_selector();
+Status CriService::collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,
+                                   std::vector<v1::PodSandboxStats>* out,
+                                   std::map<std::string, std::string>* imageOf) {
   auto sandboxes = docker_->listContainers(translate::sandboxListFilters(filter), ctx.deadline);
-  if (!sandboxes) return sandboxes.status().withContext("list pod sandbox stats");
+  if (!sandboxes) return sandboxes.status();
   auto containers =
       docker_->listContainers(translate::containerListFilters(v1::ContainerFilter()), ctx.deadline);
-  if (!containers) return containers.status().withContext("list pod sandbox stats");
+  if (!containers) return containers.status();
   std::unordered_map<std::string, std::vector<v1::Container>> byPod;
   if (containers->is_array()) {
     for (const auto& summary : *containers) {
       v1::Container container;
       if (!translate::containerFromSummary(summary, &container)) continue;
+      if (imageOf) (*imageOf)[container.id()] = container.image().image();
       byPod[container.pod_sandbox_id()].push_back(std::move(container));
     }
   }
@@ -383,18 +383,51 @@ Status CriService::listPodSandboxStats(const v1::ListPodSandboxStatsRequest& req
     auto pause = knownFacts(sandbox.id(), true, &fresh, ctx);
     if (!pause) {
       if (pause.status().code() == Code::kNotFound) continue;
-      return pause.status().withContext("list pod sandbox stats");
+      return pause.status();
     }
     v1::PodSandboxStats stats;
     setAttributes(sandbox, stats.mutable_attributes());
     if (Status st = fillPodStats(sandbox.id(), *pause, fresh, byPod[sandbox.id()], ctx, &stats);
         !st) {
       if (st.code() == Code::kNotFound) continue;
-      return st.withContext("list pod sandbox stats");
+      return st;
     }
-    *resp->add_stats() = std::move(stats);
+    out->push_back(std::move(stats));
   }
   pruneStats();
+  return Status::ok();
+}
+
+Status CriService::listPodSandboxStats(const v1::ListPodSandboxStatsRequest& req,
+                                       v1::ListPodSandboxStatsResponse* resp,
+                                       const CallContext& ctx) {
+  v1::PodSandboxFilter filter;
+  filter.set_id(req.filter().id());
+  *filter.mutable_label_selector() = req.filter().label_selector();
+  std::vector<v1::PodSandboxStats> stats;
+  if (Status st = collectPodStats(filter, ctx, &stats, nullptr); !st) {
+    return st.withContext("list pod sandbox stats");
+  }
+  for (auto& s : stats) *resp->add_stats() = std::move(s);
+  return Status::ok();
+}
+
+Status CriService::listMetricDescriptors(const v1::ListMetricDescriptorsRequest&,
+                                         v1::ListMetricDescriptorsResponse* resp,
+                                         const CallContext&) {
+  for (auto& d : translate::metricDescriptors()) *resp->add_descriptors() = std::move(d);
+  return Status::ok();
+}
+
+Status CriService::listPodSandboxMetrics(const v1::ListPodSandboxMetricsRequest&,
+                                         v1::ListPodSandboxMetricsResponse* resp,
+                                         const CallContext& ctx) {
+  std::vector<v1::PodSandboxStats> stats;
+  std::map<std::string, std::string> imageOf;
+  if (Status st = collectPodStats(v1::PodSandboxFilter(), ctx, &stats, &imageOf); !st) {
+    return st.withContext("list pod sandbox metrics");
+  }
+  for (const auto& s : stats) *resp->add_pod_metrics() = translate::podSandboxMetrics(s, imageOf);
   return Status::ok();
 }
 

@@ -10,7 +10,5 @@ namespace dockershim::cri {
   }
 
 DOCKERSHIM_UNIMPLEMENTED(CheckpointContainer, checkpointContainer)
-DOCKERSHIM_UNIMPLEMENTED(ListMetricDescriptors, listMetricDescriptors)
-DOCKERSHIM_UNIMPLEMENTED(ListPodSandboxMetrics, listPodSandboxMetrics)
 
 }  // namespace dockershim::cri

@@ -93,6 +93,7 @@ void DockerClientImpl::record(const std::string& operation, Clock::time_point st
     s.seconds += elapsed;
     if (!status.isOk()) s.errors++;
   }
+  if (observer_) observer_(operation, status, elapsed);
   // Paths and status only: headers (X-Registry-Auth) are never logged.
   spdlog::debug("docker {} {} -> {} ({:.1f} ms){}", request.method, request.path,
                 httpStatus ? std::to_string(httpStatus) : std::string("no answer"), elapsed * 1e3,

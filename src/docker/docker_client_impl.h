@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,12 @@ Result<std::string> unixSocketPath(std::string_view endpoint);
 class DockerClientImpl : public DockerClient {
  public:
   explicit DockerClientImpl(std::string socketPath, size_t maxIdleConnections = 16);
+
+  // Told of every request once it ended: operation name, outcome, seconds (the metrics
+  // endpoint). Set before the client is shared between threads.
+  using Observer =
+      std::function<void(const std::string& operation, const Status& status, double seconds)>;
+  void setObserver(Observer observer) { observer_ = std::move(observer); }
 
   Result<VersionInfo> negotiate(Deadline deadline) override;
   VersionInfo versionInfo() const override;
@@ -67,6 +74,7 @@ class DockerClientImpl : public DockerClient {
   mutable std::mutex mu_;
   VersionInfo version_;
   std::map<std::string, OperationStats> stats_;
+  Observer observer_;
 };
 
 }  // namespace dockershim::docker

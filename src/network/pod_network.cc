@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 #include "common/netns.h"
 #include "network/cni_result.h"
@@ -365,8 +366,8 @@ Status CniManager::removeRecord(const std::string& sandboxId) {
   return Status::ok();
 }
 
-Result<std::vector<std::string>> CniManager::setUp(const PodSetup& pod,
-                                                   std::chrono::steady_clock::time_point deadline) {
+Result<std::vector<std::string>> CniManager::setUpNetwork(
+    const PodSetup& pod, std::chrono::steady_clock::time_point deadline) {
   auto network = currentNetwork();
   if (!network) {
     return Status(Code::kFailedPrecondition,
@@ -414,8 +415,8 @@ Result<std::vector<std::string>> CniManager::setUp(const PodSetup& pod,
   return record.ips;
 }
 
-Status CniManager::tearDown(const std::string& sandboxId, const std::string& netnsPath,
-                            std::chrono::steady_clock::time_point deadline) {
+Status CniManager::tearDownNetwork(const std::string& sandboxId, const std::string& netnsPath,
+                                   std::chrono::steady_clock::time_point deadline) {
   auto record = readRecord(sandboxId);
   if (!record) {
     if (record.status().code() == Code::kNotFound) return Status::ok();
@@ -511,8 +512,8 @@ Result<std::vector<std::string>> CniManager::adopt(const std::string& sandboxId,
   }
 }
 
-Status CniManager::check(const std::string& sandboxId, const std::string& netnsPath,
-                         std::chrono::steady_clock::time_point deadline) {
+Status CniManager::checkNetwork(const std::string& sandboxId, const std::string& netnsPath,
+                                std::chrono::steady_clock::time_point deadline) {
   auto record = readRecord(sandboxId);
   if (!record || record->deleted) {
     return Status(Code::kNotFound, "no CNI network is set up for " + sandboxId);
@@ -578,6 +579,48 @@ CniManager::PodLock::~PodLock() {
     owner_.busy_.erase(id_);
   }
   owner_.lockCv_.notify_all();
+}
+
+}  // namespace dockershim::network
+
+namespace dockershim::network {
+
+namespace {
+// Times one pod operation for the metrics observer (when there is one).
+template <class F>
+auto observed(const CniOptions& options, const char* operation, F&& run) {
+  auto start = std::chrono::steady_clock::now();
+  auto result = run();
+  if (options.observe) {
+    Status status;
+    if constexpr (std::is_same_v<decltype(result), Status>) {
+      status = result;
+    } else {
+      status = result.status();
+    }
+    options.observe(
+        operation, status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  return result;
+}
+}  // namespace
+
+Result<std::vector<std::string>> CniManager::setUp(const PodSetup& pod,
+                                                   std::chrono::steady_clock::time_point deadline) {
+  return observed(options_, "set_up_pod", [&] { return setUpNetwork(pod, deadline); });
+}
+
+Status CniManager::tearDown(const std::string& sandboxId, const std::string& netnsPath,
+                            std::chrono::steady_clock::time_point deadline) {
+  return observed(options_, "tear_down_pod",
+                  [&] { return tearDownNetwork(sandboxId, netnsPath, deadline); });
+}
+
+Status CniManager::check(const std::string& sandboxId, const std::string& netnsPath,
+                         std::chrono::steady_clock::time_point deadline) {
+  return observed(options_, "check_pod",
+                  [&] { return checkNetwork(sandboxId, netnsPath, deadline); });
 }
 
 }  // namespace dockershim::network

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,9 @@ struct CniOptions {
   std::string confDir = "/etc/cni/net.d";
   // dockershim keeps one record per set-up sandbox in <cacheDir>/dockershim/<sandbox id>.
   std::string cacheDir = "/var/lib/cni/cache";
+  // Told of every setUp ("set_up_pod"), tearDown ("tear_down_pod") and check ("check_pod"):
+  // outcome and seconds taken (the metrics endpoint's network plugin latency). Optional.
+  std::function<void(const std::string& operation, const Status& status, double seconds)> observe;
 };
 
 // What RunPodSandbox hands over for ADD.
@@ -120,6 +124,12 @@ class CniManager {
   };
 
  private:
+  Result<std::vector<std::string>> setUpNetwork(const PodSetup& pod,
+                                                std::chrono::steady_clock::time_point deadline);
+  Status tearDownNetwork(const std::string& sandboxId, const std::string& netnsPath,
+                         std::chrono::steady_clock::time_point deadline);
+  Status checkNetwork(const std::string& sandboxId, const std::string& netnsPath,
+                      std::chrono::steady_clock::time_point deadline);
   Result<NetworkConfig> currentNetwork();
   std::string recordPath(const std::string& sandboxId) const;
   Status writeRecord(const NetworkRecord& record);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ namespace dockershim::server {
 struct CallSettings {
   // --runtime-request-timeout: the bound of a call whose client set a longer one or none.
   std::chrono::milliseconds requestTimeout{std::chrono::minutes(2)};
+  // Told of every call once it ended: method, outcome code, seconds (the metrics endpoint).
+  std::function<void(std::string_view method, Code code, double seconds)> observe;
 };
 
 // The CRI call context for a gRPC call: the client's deadline, bounded by the request timeout.
@@ -39,6 +42,7 @@ grpc::Status runRpc(std::string_view rpc, grpc::ServerContext* ctx, const CallSe
     st = Status(Code::kInternal, "unexpected error");
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
+  if (settings.observe) settings.observe(rpc, st.code(), ms.count() / 1e3);
   if (st.isOk()) {
     spdlog::debug("rpc {} ok ({:.1f} ms)", rpc, ms.count());
   } else if (st.code() == Code::kUnimplemented) {

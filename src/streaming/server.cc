@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include "common/socket_stream.h"
+#include "common/tcp_listen.h"
 #include "streaming/session.h"
 #include "streaming/websocket.h"
 #include "streaming/ws_session.h"
@@ -60,25 +61,6 @@ bool containsToken(std::string_view list, std::string_view token) {
   return false;
 }
 
-// Splits "host:port", ":port" and "[v6]:port".
-Result<std::pair<std::string, std::string>> splitHostPort(const std::string& address) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return Status(Code::kInvalidArgument,
-                  "streaming bind address \"" + address + "\" has no port (host:port or :port)");
-  }
-  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos ||
-      port.size() > 5 || std::stoi(port) > 65535) {
-    return Status(Code::kInvalidArgument, "streaming bind address \"" + address +
-                                              "\": port must be a number from 0 to 65535");
-  }
-  return std::make_pair(host, port);
-}
-
 std::string response(int code, std::string_view reason, std::string_view body,
                      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
   std::string out = "HTTP/1.1 " + std::to_string(code) + " " + std::string(reason) + "\r\n";
@@ -118,55 +100,10 @@ Server::Server(ServerOptions options, StreamingRuntime& runtime)
 Server::~Server() { stop(); }
 
 Status Server::start() {
-  auto hp = splitHostPort(options_.bindAddress);
-  if (!hp) return hp.status();
-  auto [host, port] = *hp;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints, &found);
-  if (rc != 0) {
-    return {Code::kInvalidArgument, "streaming bind address \"" + options_.bindAddress +
-                                        "\": " + ::gai_strerror(rc) + " (give an IP address)"};
-  }
-  std::string lastError = "no address";
-  for (addrinfo* a = found; a; a = a->ai_next) {
-    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 128) == 0) {
-      listenFd_ = fd;
-      break;
-    }
-    lastError = std::strerror(errno);
-    ::close(fd);
-  }
-  ::freeaddrinfo(found);
-  if (listenFd_ < 0) {
-    return {Code::kUnavailable,
-            "streaming server: bind " + options_.bindAddress + ": " + lastError};
-  }
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  char ip[INET6_ADDRSTRLEN] = {};
-  int boundPort = 0;
-  std::string urlHost;
-  if (bound.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&bound);
-    boundPort = ntohs(in6->sin6_port);
-    ::inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
-    urlHost = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) ? "127.0.0.1" : "[" + std::string(ip) + "]";
-  } else {
-    auto* in4 = reinterpret_cast<sockaddr_in*>(&bound);
-    boundPort = ntohs(in4->sin_port);
-    ::inet_ntop(AF_INET, &in4->sin_addr, ip, sizeof ip);
-    urlHost = in4->sin_addr.s_addr == htonl(INADDR_ANY) ? "127.0.0.1" : std::string(ip);
-  }
-  baseUrl_ = "http://" + urlHost + ":" + std::to_string(boundPort);
+  auto listener = common::listenTcp(options_.bindAddress, "streaming bind address");
+  if (!listener) return listener.status();
+  listenFd_ = listener->fd;
+  baseUrl_ = "http://" + listener->urlHost + ":" + std::to_string(listener->port);
   acceptThread_ = std::thread([this] { acceptLoop(); });
   spdlog::info("streaming server listening on {} (URLs {})", options_.bindAddress, baseUrl_);
   return Status::ok();

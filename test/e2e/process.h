@@ -41,4 +41,8 @@ std::string tailFile(const std::string& path, size_t lines);
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int freeTcpPort();
 
+// One HTTP/1.0 GET from this process (5 s bound); the whole answer, "" when the connection
+// fails.
+std::string httpGet(const std::string& ip, int port, const std::string& path);
+
 }  // namespace dockershim::e2e

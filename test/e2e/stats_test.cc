@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -383,4 +384,56 @@ TEST_CASE("a host-network pod reports no network of its own", "[stats]") {
   // The node's interfaces are not the pod's.
   CHECK_FALSE(resp.stats().linux().has_network());
   cleanupPod(shim, podId);
+}
+
+TEST_CASE("pod metrics under cAdvisor's names, labelled as their descriptors say", "[stats]") {
+  auto& shim = TestBed::get().shim();
+  v1::ListMetricDescriptorsResponse descriptors;
+  {
+    Ctx ctx;
+    auto s =
+        shim.runtime->ListMetricDescriptors(&ctx, v1::ListMetricDescriptorsRequest(), &descriptors);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+  }
+  std::map<std::string, int> keysOf;
+  for (const auto& d : descriptors.descriptors()) keysOf[d.name()] = d.label_keys_size();
+  REQUIRE(keysOf.count("container_memory_working_set_bytes"));
+  REQUIRE(keysOf.count("container_cpu_usage_seconds_total"));
+
+  LoadedPod pod(shim, "stats-metrics");
+  v1::ListPodSandboxMetricsResponse resp;
+  {
+    Ctx ctx;
+    auto s = shim.runtime->ListPodSandboxMetrics(&ctx, v1::ListPodSandboxMetricsRequest(), &resp);
+    INFO(describe(s));
+    REQUIRE(s.ok());
+  }
+  const v1::PodSandboxMetrics* ours = nullptr;
+  for (const auto& p : resp.pod_metrics()) {
+    if (p.pod_sandbox_id() == pod.podId) ours = &p;
+    for (const auto& m : p.metrics()) {
+      INFO(m.name());
+      REQUIRE(keysOf.count(m.name()));
+      CHECK(m.label_values_size() == keysOf[m.name()]);
+    }
+  }
+  REQUIRE(ours);
+  bool sawMem = false;
+  for (const auto& c : ours->container_metrics()) {
+    for (const auto& m : c.metrics()) {
+      INFO(m.name());
+      REQUIRE(keysOf.count(m.name()));
+      CHECK(m.label_values_size() == keysOf[m.name()]);
+      if (c.container_id() == pod.mem && m.name() == "container_memory_working_set_bytes") {
+        sawMem = true;
+        CHECK(m.value().value() >= 40 * kMiB);
+        CHECK(m.label_values(0) == pod.mem);
+        CHECK(m.label_values(1) == "mem");
+        CHECK(m.label_values(2).find("busybox") != std::string::npos);
+        CHECK(m.metric_type() == v1::GAUGE);
+      }
+    }
+  }
+  CHECK(sawMem);
 }

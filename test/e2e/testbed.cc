@@ -289,7 +289,9 @@ std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraAr
       "--root-directory=" + dir_ + "/" + name + "-root", "--log-level=debug",
       // Pods of the shared test bed have loopback only (its dockerd has no bridge); the CNI
       // tests run shims of their own with --network-plugin=cni.
-      "--network-plugin=none"};
+      "--network-plugin=none",
+      // Every shim serves metrics, each on a port of its own (its log names the URL).
+      "--metrics-bind-address=127.0.0.1:0"};
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   shim->process = Process::spawn(argv, shim->log);
   if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));

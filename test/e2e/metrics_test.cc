@@ -1,0 +1,142 @@
+// The metrics endpoint end to end: a scrape parses as Prometheus text and its counts match the
+// calls made; /healthz follows Docker's reachability.
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "e2e/pod_util.h"
+#include "e2e/process.h"
+
+using namespace dockershim;
+using namespace dockershim::e2e;
+
+namespace {
+
+// The port a shim serves metrics on, from its log (it binds port 0 in tests).
+int metricsPort(const Shim& shim) {
+  std::regex line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
+  for (int i = 0; i < 100; ++i) {
+    std::smatch m;
+    std::string log = readFile(shim.log);
+    if (std::regex_search(log, m, line)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(100ms);
+  }
+  FAIL("no metrics URL in " << shim.log);
+  return 0;
+}
+
+// Every sample of a Prometheus text exposition: "name{labels}" -> value. Fails on a line that
+// is neither a comment nor "series value".
+std::map<std::string, double> parseExposition(const std::string& response) {
+  auto body = response.find("\r\n\r\n");
+  REQUIRE(body != std::string::npos);
+  std::istringstream lines(response.substr(body + 4));
+  std::map<std::string, double> out;
+  std::string line;
+  std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (\S+)$)");
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::smatch m;
+    INFO(line);
+    REQUIRE(std::regex_match(line, m, sample));
+    out[m[1]] = std::stod(m[3]);
+  }
+  return out;
+}
+
+std::map<std::string, double> scrape(int port) {
+  std::string response = httpGet("127.0.0.1", port, "/metrics");
+  REQUIRE(response.rfind("HTTP/1.1 200 OK", 0) == 0);
+  return parseExposition(response);
+}
+
+double value(const std::map<std::string, double>& samples, const std::string& series) {
+  auto it = samples.find(series);
+  return it == samples.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("metrics: a scrape parses and its counts match the calls made", "[metrics]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "metrics");
+  // Startup work (listing containers to resume logs) is done before counting.
+  for (int i = 0; i < 100 && readFile(shim->log).find("startup work done") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(readFile(shim->log).find("startup work done") != std::string::npos);
+  int port = metricsPort(*shim);
+  auto before = scrape(port);
+
+  for (int i = 0; i < 5; ++i) listContainers(*shim);
+  for (int i = 0; i < 2; ++i) {
+    v1::ContainerStatusRequest req;
+    req.set_container_id("0badc0ffee0badc0ffee");
+    v1::ContainerStatusResponse resp;
+    Ctx ctx;
+    CHECK(shim->runtime->ContainerStatus(&ctx, req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  auto config = podConfig("metrics");
+  std::string podId = runPod(*shim, config);
+  cleanupPod(*shim, podId);
+
+  auto after = scrape(port);
+  auto delta = [&](const std::string& series) {
+    return value(after, series) - value(before, series);
+  };
+  CHECK(delta("dockershim_cri_requests_total{method=\"ListContainers\"}") == 5);
+  CHECK(delta("dockershim_cri_request_duration_seconds_count{method=\"ListContainers\"}") == 5);
+  CHECK(delta("dockershim_cri_requests_total{method=\"ContainerStatus\"}") == 2);
+  CHECK(
+      delta("dockershim_cri_request_errors_total{code=\"NotFound\",method=\"ContainerStatus\"}") ==
+      2);
+  CHECK(delta("dockershim_cri_request_errors_total{code=\"NotFound\",method=\"ListContainers\"}") ==
+        0);
+  CHECK(delta("dockershim_cri_requests_total{method=\"RunPodSandbox\"}") == 1);
+  CHECK(delta("dockershim_cri_requests_total{method=\"StopPodSandbox\"}") == 1);
+  CHECK(delta("dockershim_cri_requests_total{method=\"RemovePodSandbox\"}") == 1);
+  // Docker: one list per ListContainers (plus those cleanupPod's calls made: it lists the pod's
+  // containers once), one inspect per ContainerStatus that failed on Docker's side.
+  double lists = delta("dockershim_docker_operations_total{operation_type=\"list_containers\"}");
+  CHECK(lists >= 5);
+  CHECK(lists <= 7);
+  CHECK(delta("dockershim_docker_operations_errors_total{operation_type=\"inspect_container\"}") >=
+        2);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"create_container\"}") == 1);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"start_container\"}") == 1);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"remove_container\"}") == 1);
+  CHECK(delta("dockershim_docker_operations_duration_seconds_count{operation_type=\""
+              "create_container\"}") == 1);
+  // The histogram's buckets add up: +Inf holds every observation.
+  CHECK(value(after,
+              "dockershim_cri_request_duration_seconds_bucket{method=\"ListContainers\","
+              "le=\"+Inf\"}") ==
+        value(after, "dockershim_cri_request_duration_seconds_count{method=\"ListContainers\"}"));
+  CHECK(value(after, "process_resident_memory_bytes") > 1e6);
+  CHECK(value(after, "process_cpu_seconds_total") > 0);
+  CHECK(value(after, "process_open_fds") > 3);
+  CHECK(value(after, "process_start_time_seconds") > 1.7e9);
+
+  std::string health = httpGet("127.0.0.1", port, "/healthz");
+  CHECK(health.rfind("HTTP/1.1 200 OK", 0) == 0);
+}
+
+TEST_CASE("metrics: /healthz fails while Docker cannot be reached; 0 disables the endpoint",
+          "[metrics]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({"--docker-endpoint=unix://" + bed.dir() + "/no-docker.sock"},
+                            "metrics-nodocker", false);
+  int port = metricsPort(*shim);
+  std::string health = httpGet("127.0.0.1", port, "/healthz");
+  CHECK(health.rfind("HTTP/1.1 503 ", 0) == 0);
+  CHECK(health.find("docker: ") != std::string::npos);
+  // Metrics still answer.
+  CHECK(httpGet("127.0.0.1", port, "/metrics").rfind("HTTP/1.1 200 OK", 0) == 0);
+
+  auto off = bed.startShim({"--metrics-bind-address=0"}, "metrics-off");
+  CHECK(readFile(off->log).find("metrics on ") == std::string::npos);
+  listContainers(*off);  // it serves CRI all the same
+}
