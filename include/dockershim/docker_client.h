@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -24,6 +25,24 @@ inline Deadline deadlineIn(std::chrono::milliseconds d) { return Clock::now() + 
 // kPull: registry operations, whose failures Docker reports only as text (see docker/errors).
 enum class Verb { kRead, kCreate, kRemove, kModify, kPull };
 
+// Ends a long stream (events) from another thread: cancel() shuts the stream's connection down,
+// and a stream started after cancel() ends at once. Shared by the streaming thread and the one
+// that stops it.
+class StreamCancel {
+ public:
+  void cancel();
+  bool cancelled() const;
+  // For DockerClient implementations: the connection a stream reads from (-1: none). Returns
+  // false when already cancelled.
+  bool attach(int fd);
+  void detach();
+
+ private:
+  mutable std::mutex mu_;
+  int fd_ = -1;
+  bool cancelled_ = false;
+};
+
 struct Request {
   std::string method = "GET";
   std::string path;  // unversioned, with query string: "/images/json?all=0"
@@ -32,6 +51,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string operation;  // metric/log name: "inspect_image"
   Verb verb = Verb::kRead;
+  // Streams only: lets another thread end the stream (events).
+  std::shared_ptr<StreamCancel> cancel;
 };
 
 struct Response {

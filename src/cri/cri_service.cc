@@ -12,7 +12,9 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
       checkpoints_(std::make_unique<store::CheckpointStore>(options_.rootDirectory)),
       hostCapabilities_(common::boundingCapabilities()),
       sampler_(std::make_unique<stats::Sampler>(options_.statsRoots)),
-      layerSizes_(std::make_unique<stats::LayerSizes>(options_.layerSizeRefresh)) {
+      layerSizes_(std::make_unique<stats::LayerSizes>(options_.layerSizeRefresh)),
+      events_(std::make_unique<EventHub>(docker_,
+                                         [this](const RawEvent& e) { return describeEvent(e); })) {
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }

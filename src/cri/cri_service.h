@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cri/container_events.h"
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
 #include "dockershim/streaming_runtime.h"
@@ -114,6 +115,15 @@ class CriService {
   DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_DECLARE_RPC)
 #undef DOCKERSHIM_DECLARE_RPC
 
+  // GetContainerEvents (server stream): `write` sends one event (false: the client is gone).
+  // Runs until the client goes away; RESOURCE_EXHAUSTED when it fell too far behind (it
+  // relists and subscribes again). No deadline applies, only the client's cancellation.
+  Status getContainerEvents(const v1::GetEventsRequest& req,
+                            const std::function<bool(const v1::ContainerEventResponse&)>& write,
+                            const CallContext& ctx);
+  // How many times the Docker event stream was re-established (tests, metrics).
+  uint64_t eventStreamReconnects() const { return events_->reconnects(); }
+
   const Options& options() const { return options_; }
 
   // After a (re)start: copies the logs of every CRI container Docker has, so output written
@@ -198,6 +208,9 @@ class CriService {
   Status collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,
                          std::vector<v1::PodSandboxStats>* out,
                          std::map<std::string, std::string>* imageOf);
+  // An event's pod sandbox status and the statuses of the pod's containers (events.cc).
+  v1::ContainerEventResponse describeEvent(const RawEvent& event);
+
   // Drops facts, CPU marks and layer sizes of containers no stats call asked for lately.
   void pruneStats();
 
@@ -226,6 +239,11 @@ class CriService {
   std::unordered_map<std::string, ProcessFacts> processFacts_;
   docker::Clock::time_point statsPrunedAt_{};
   std::once_flag statsFallbackWarning_;
+  // The last status of each sandbox an event described: a DELETED sandbox event carries it.
+  std::mutex eventsMu_;
+  std::unordered_map<std::string, v1::PodSandboxStatus> lastSandboxStatus_;
+  // Last member: its thread calls into the others, so it stops first.
+  std::unique_ptr<EventHub> events_;
 };
 
 }  // namespace dockershim::cri

@@ -98,7 +98,7 @@ Result<int> Connection::readStreaming(Deadline deadline, std::chrono::millisecon
     if (headerOnly) {
       http::async_read_header(stream_, buffer_, parser, handler);
     } else {
-      http::async_read(stream_, buffer_, parser, handler);
+      http::async_read_some(stream_, buffer_, parser, handler);
     }
     ioc_.restart();
     ioc_.run();

@@ -46,6 +46,8 @@ class Connection {
   Result<int> readUpgradeHeader(Deadline deadline, std::string& leftover, std::string& errorBody);
   // Gives up the socket: a dup'ed file descriptor the caller owns.
   int releaseFd();
+  // The socket's descriptor, still owned by the connection (-1 when closed).
+  int nativeHandle() { return open_ ? stream_.socket().native_handle() : -1; }
 
   void close();
 

@@ -1,6 +1,7 @@
 #include "docker/docker_client_impl.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -12,6 +13,29 @@
 #include "docker/url.h"
 
 namespace dockershim::docker {
+
+void StreamCancel::cancel() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cancelled_ = true;
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+bool StreamCancel::cancelled() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return cancelled_;
+}
+
+bool StreamCancel::attach(int fd) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cancelled_) return false;
+  fd_ = fd;
+  return true;
+}
+
+void StreamCancel::detach() {
+  std::lock_guard<std::mutex> lock(mu_);
+  fd_ = -1;
+}
 
 namespace http = boost::beast::http;
 using nlohmann::json;
@@ -405,6 +429,9 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
   // Streams hold their connection for a long time: a dedicated one, never pooled.
   Connection conn(pool_.socketPath());
   Status st = conn.connect(deadline);
+  if (st && request.cancel && !request.cancel->attach(conn.nativeHandle())) {
+    st = Status(Code::kCancelled, "docker stream cancelled");
+  }
   if (st) st = conn.writeRequest(buildRequest(request), deadline);
   int httpStatus = 0;
   if (st) {
@@ -428,6 +455,10 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
       httpStatus = *result;
       st = statusFromHttp(httpStatus, errorBody, request.verb);
     }
+  }
+  if (request.cancel) {
+    request.cancel->detach();  // before the descriptor closes and its number can be reused
+    if (request.cancel->cancelled()) st = Status(Code::kCancelled, "docker stream cancelled");
   }
   conn.close();
   record(request.operation, start, st, httpStatus, request);

@@ -7,9 +7,7 @@
 namespace dockershim::docker {
 namespace {
 
-bool isJsonWhitespace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+bool isJsonWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 std::string describeByte(char c) {
   auto b = static_cast<unsigned char>(c);

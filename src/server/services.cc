@@ -16,6 +16,16 @@ DOCKERSHIM_RUNTIME_RPCS(DOCKERSHIM_V1_RUNTIME)
 DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(DOCKERSHIM_V1_RUNTIME)
 DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_V1_IMAGE)
 
+grpc::Status RuntimeServiceV1::GetContainerEvents(
+    grpc::ServerContext* ctx, const ::runtime::v1::GetEventsRequest* req,
+    grpc::ServerWriter<::runtime::v1::ContainerEventResponse>* writer) {
+  return runRpc("GetContainerEvents", ctx, settings_, [&](const cri::CallContext& c) {
+    return core_.getContainerEvents(
+        *req, [writer](const ::runtime::v1::ContainerEventResponse& e) { return writer->Write(e); },
+        c);
+  });
+}
+
 #define DOCKERSHIM_V1ALPHA2_IMPL(Class, Rpc, fn)                                                  \
   grpc::Status Class::Rpc(grpc::ServerContext* ctx, const ::runtime::v1alpha2::Rpc##Request* req, \
                           ::runtime::v1alpha2::Rpc##Response* resp) {                             \

@@ -18,6 +18,11 @@ class RuntimeServiceV1 final : public ::runtime::v1::RuntimeService::Service {
                    ::runtime::v1::Rpc##Response* resp) override;
   DOCKERSHIM_RUNTIME_RPCS(DOCKERSHIM_V1_METHOD)
   DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(DOCKERSHIM_V1_METHOD)
+  // Server stream: runs until the client goes away (or falls too far behind).
+  grpc::Status GetContainerEvents(
+      grpc::ServerContext* ctx, const ::runtime::v1::GetEventsRequest* req,
+      grpc::ServerWriter<::runtime::v1::ContainerEventResponse>* writer) override;
+
  private:
   cri::CriService& core_;
   CallSettings settings_;

@@ -98,13 +98,6 @@ TEST_CASE("RPCs not built yet answer UNIMPLEMENTED, the code kubelet falls back 
           grpc::StatusCode::UNIMPLEMENTED);
   }
   {
-    Ctx ctx;
-    auto reader = shim.runtime->GetContainerEvents(&ctx, v1::GetEventsRequest());
-    v1::ContainerEventResponse event;
-    CHECK_FALSE(reader->Read(&event));
-    CHECK(reader->Finish().error_code() == grpc::StatusCode::UNIMPLEMENTED);
-  }
-  {
     runtime::v1alpha2::ContainerStatsResponse resp;
     Ctx ctx;
     CHECK(shim.runtimeV1alpha2

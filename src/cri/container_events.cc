@@ -1,0 +1,267 @@
+#include "cri/container_events.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "common/json_util.h"
+#include "docker/url.h"
+#include "translate/labels.h"
+
+namespace dockershim::cri {
+
+namespace {
+
+int64_t nowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The pod a CRI container or sandbox belongs to, from its labels; nullopt when not ours.
+std::optional<RawEvent> identify(const std::string& id, const nlohmann::json& labels) {
+  if (id.empty()) return std::nullopt;
+  std::string kind = common::jsonString(labels, translate::kContainerTypeLabel);
+  RawEvent e;
+  e.id = id;
+  if (kind == translate::kContainerTypeSandbox) {
+    e.isSandbox = true;
+    e.sandboxId = id;
+  } else if (kind == translate::kContainerTypeContainer) {
+    e.sandboxId = common::jsonString(labels, translate::kSandboxIdLabel);
+    if (e.sandboxId.empty()) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  return e;
+}
+
+}  // namespace
+
+std::optional<RawEvent> rawEventFromDocker(const nlohmann::json& message) {
+  if (common::jsonString(message, "Type") != "container") return std::nullopt;
+  const auto& actor = common::jsonMember(message, "Actor");
+  auto e = identify(common::jsonString(actor, "ID"), common::jsonMember(actor, "Attributes"));
+  if (!e) return std::nullopt;
+  std::string action = common::jsonString(message, "Action");
+  if (action == "create") {
+    e->type = v1::CONTAINER_CREATED_EVENT;
+  } else if (action == "start") {
+    e->type = v1::CONTAINER_STARTED_EVENT;
+  } else if (action == "die") {
+    e->type = v1::CONTAINER_STOPPED_EVENT;
+  } else if (action == "destroy") {
+    e->type = v1::CONTAINER_DELETED_EVENT;
+  } else {
+    return std::nullopt;
+  }
+  e->timeNanos = common::jsonInt(message, "timeNano");
+  if (e->timeNanos == 0) e->timeNanos = common::jsonInt(message, "time") * 1'000'000'000;
+  return e;
+}
+
+std::optional<RawEvent> rawEventFromSummary(const nlohmann::json& summary, int64_t now) {
+  auto e = identify(common::jsonString(summary, "Id"), common::jsonMember(summary, "Labels"));
+  if (!e) return std::nullopt;
+  std::string state = common::jsonString(summary, "State");
+  if (state == "created") {
+    e->type = v1::CONTAINER_CREATED_EVENT;
+  } else if (state == "running" || state == "paused" || state == "restarting") {
+    e->type = v1::CONTAINER_STARTED_EVENT;
+  } else if (state == "exited" || state == "dead") {
+    e->type = v1::CONTAINER_STOPPED_EVENT;
+  } else {
+    return std::nullopt;  // "removing": its destroy event follows
+  }
+  e->timeNanos = now;
+  return e;
+}
+
+bool EventTracker::accept(const RawEvent& event) {
+  auto it = known_.find(event.id);
+  if (it != known_.end()) {
+    Known& k = it->second;
+    bool forward = event.type > k.type;
+    bool newer = event.timeNanos > k.timeNanos && event.type != k.type;
+    if (!forward && !newer) return false;
+  }
+  if (event.type == v1::CONTAINER_DELETED_EVENT) {
+    // Gone for good; a replay of its older events must not bring it back: keep a tombstone.
+    known_[event.id] = {event.type, event.timeNanos, event.sandboxId, event.isSandbox};
+    return true;
+  }
+  int64_t time =
+      it == known_.end() ? event.timeNanos : std::max(it->second.timeNanos, event.timeNanos);
+  known_[event.id] = {event.type, time, event.sandboxId, event.isSandbox};
+  return true;
+}
+
+std::vector<RawEvent> EventTracker::resync(const std::vector<RawEvent>& current, int64_t now,
+                                           bool initial) {
+  std::vector<RawEvent> out;
+  std::set<std::string> present;
+  for (const auto& e : current) {
+    present.insert(e.id);
+    if (initial) {
+      // Known at time 0: what Docker replays of the moments before the subscription (its own
+      // times) is sent, in order, so nothing a subscriber did just before it is lost.
+      known_[e.id] = {e.type, 0, e.sandboxId, e.isSandbox};
+      continue;
+    }
+    auto it = known_.find(e.id);
+    if (it == known_.end() || it->second.type != e.type) {
+      if (it != known_.end() && it->second.type == v1::CONTAINER_DELETED_EVENT) continue;
+      known_[e.id] = {e.type, e.timeNanos, e.sandboxId, e.isSandbox};
+      out.push_back(e);
+    }
+  }
+  // Gone while the stream was down: DELETED now; containers before their sandbox.
+  std::vector<RawEvent> sandboxesGone;
+  for (auto it = known_.begin(); it != known_.end();) {
+    if (present.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second.type == v1::CONTAINER_DELETED_EVENT) {
+      // A tombstone older than a minute can go: Docker replays no further back than `since`.
+      it = now - it->second.timeNanos > int64_t{60'000'000'000} ? known_.erase(it) : std::next(it);
+      continue;
+    }
+    RawEvent gone{it->first, it->second.sandboxId, it->second.isSandbox,
+                  v1::CONTAINER_DELETED_EVENT, now};
+    it->second = {v1::CONTAINER_DELETED_EVENT, now, it->second.sandboxId, it->second.isSandbox};
+    if (!initial) (gone.isSandbox ? sandboxesGone : out).push_back(std::move(gone));
+    ++it;
+  }
+  out.insert(out.end(), sandboxesGone.begin(), sandboxesGone.end());
+  return out;
+}
+
+EventHub::EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe)
+    : docker_(std::move(docker)), describe_(std::move(describe)) {}
+
+EventHub::~EventHub() {
+  std::shared_ptr<docker::StreamCancel> cancel;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cancel = cancel_;
+  }
+  cv_.notify_all();
+  if (cancel) cancel->cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<EventSubscriber> EventHub::subscribe() {
+  auto subscriber = std::make_shared<EventSubscriber>();
+  std::lock_guard<std::mutex> lock(mu_);
+  subscribers_.insert(subscriber);
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  return subscriber;
+}
+
+void EventHub::unsubscribe(const std::shared_ptr<EventSubscriber>& subscriber) {
+  std::lock_guard<std::mutex> lock(mu_);
+  subscribers_.erase(subscriber);
+}
+
+bool EventHub::sleepUnlessStopped(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void EventHub::publish(const RawEvent& event) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (subscribers_.empty()) return;
+  }
+  v1::ContainerEventResponse response = describe_(event);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& s : subscribers_) {
+    std::lock_guard<std::mutex> sl(s->mu);
+    if (s->overflowed) continue;
+    if (s->queue.size() >= EventSubscriber::kMaxQueued) {
+      s->overflowed = true;
+      s->queue.clear();
+    } else {
+      s->queue.push_back(response);
+    }
+    s->cv.notify_all();
+  }
+}
+
+Status EventHub::resync(bool initial) {
+  auto list = docker_->listContainers(
+      nlohmann::json{{"label", nlohmann::json::array({translate::kContainerTypeLabel})}},
+      docker::deadlineIn(std::chrono::seconds(30)));
+  if (!list) return list.status();
+  std::vector<RawEvent> current;
+  int64_t now = nowNanos();
+  if (list->is_array()) {
+    for (const auto& summary : *list) {
+      if (auto e = rawEventFromSummary(summary, now)) current.push_back(std::move(*e));
+    }
+  }
+  for (const auto& e : tracker_.resync(current, now, initial)) publish(e);
+  return Status::ok();
+}
+
+void EventHub::run() {
+  bool initial = true;
+  bool lost = false;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      cancel_ = std::make_shared<docker::StreamCancel>();
+    }
+    // The moment before the list: Docker replays from there what the list may have missed.
+    int64_t since = nowNanos() - 1'000'000'000;
+    if (Status st = resync(initial); !st) {
+      spdlog::warn("container events: listing containers: {} (retrying)", st.message());
+      if (!sleepUnlessStopped(std::chrono::seconds(1))) return;
+      continue;
+    }
+    if (lost) {
+      ++reconnects_;
+      spdlog::info("container events: docker event stream re-established, state resynced");
+    }
+    initial = false;
+    char sinceText[64];
+    std::snprintf(sinceText, sizeof sinceText, "%lld.%09lld",
+                  static_cast<long long>(since / 1'000'000'000),
+                  static_cast<long long>(since % 1'000'000'000));
+    nlohmann::json filters = {
+        {"type", {"container"}},
+        {"event", {"create", "start", "die", "destroy"}},
+        {"label", {translate::kContainerTypeLabel}},
+    };
+    spdlog::info("container events: following docker's event stream (since {})", sinceText);
+    docker::Request request;
+    request.path =
+        "/events?since=" + std::string(sinceText) + "&filters=" + docker::urlEncode(filters.dump());
+    request.operation = "events";
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      request.cancel = cancel_;
+    }
+    Status st =
+        docker_->stream(request, docker::Clock::time_point::max(), std::chrono::hours(24 * 365),
+                        [this](const nlohmann::json& message) {
+                          if (auto e = rawEventFromDocker(message); e && tracker_.accept(*e))
+                            publish(*e);
+                          return Status::ok();
+                        });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    spdlog::warn("container events: docker event stream ended ({}); reopening",
+                 st ? std::string("closed by docker") : st.message());
+    lost = true;
+    if (!sleepUnlessStopped(std::chrono::milliseconds(500))) return;
+  }
+}
+
+}  // namespace dockershim::cri

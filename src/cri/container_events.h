@@ -1,0 +1,116 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dockershim/docker_client.h"
+#include "translate/cri_api.h"
+
+// GetContainerEvents: one subscription to Docker's /events feeds every CRI subscriber.
+//
+// Consistency rule. Each CRI container and sandbox moves CREATED → STARTED → STOPPED → DELETED;
+// an event is sent when it moves a container forward, or when it is newer than the last one sent
+// for it (a container Docker restarted). When the Docker stream is lost it is opened again with
+// `since` the moment before a full list of CRI containers is compared with what was sent: what
+// changed meanwhile is sent as one event of the state found, and events Docker replays that say
+// nothing new are dropped. So every subscriber sees each change once, in order per container,
+// even across a lost stream. The first list (when the first subscriber arrives) only learns the
+// state: no event for what was there before, except what Docker replays of the second before.
+namespace dockershim::cri {
+
+namespace v1 = ::runtime::v1;
+
+struct RawEvent {
+  std::string id;
+  std::string sandboxId;  // the pod's (the sandbox's own id for a sandbox)
+  bool isSandbox = false;
+  v1::ContainerEventType type = v1::CONTAINER_CREATED_EVENT;
+  int64_t timeNanos = 0;
+};
+
+// A Docker /events message of a CRI container or sandbox: create → CREATED, start → STARTED,
+// die → STOPPED, destroy → DELETED; nullopt for anything else.
+std::optional<RawEvent> rawEventFromDocker(const nlohmann::json& message);
+// A GET /containers/json entry of a CRI container or sandbox as the event of its state now
+// (created → CREATED; running, paused, restarting → STARTED; exited, dead → STOPPED).
+std::optional<RawEvent> rawEventFromSummary(const nlohmann::json& summary, int64_t nowNanos);
+
+// The state of each container as last sent, and the rule above. Not thread-safe (the event
+// thread owns it).
+class EventTracker {
+ public:
+  // Whether `event` is to be sent; records it when so.
+  bool accept(const RawEvent& event);
+  // `current`: every CRI container and sandbox Docker has now. Returns the events to send (none
+  // when `initial`: then it only learns): the state of each one that changed or is new, and
+  // DELETED (at `nowNanos`) for each one sent before that is gone.
+  std::vector<RawEvent> resync(const std::vector<RawEvent>& current, int64_t nowNanos,
+                               bool initial);
+  size_t size() const { return known_.size(); }
+
+ private:
+  struct Known {
+    v1::ContainerEventType type;
+    int64_t timeNanos;
+    std::string sandboxId;
+    bool isSandbox;
+  };
+  std::map<std::string, Known> known_;
+};
+
+// One GetContainerEvents call's queue. Bounded: a subscriber that falls this far behind is
+// ended (RESOURCE_EXHAUSTED) so its client relists instead of missing events.
+struct EventSubscriber {
+  static constexpr size_t kMaxQueued = 4096;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<v1::ContainerEventResponse> queue;
+  bool overflowed = false;
+};
+
+class EventHub {
+ public:
+  // Fills the statuses of an event about to be sent (runs on the event thread).
+  using Describe = std::function<v1::ContainerEventResponse(const RawEvent&)>;
+  EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe);
+  ~EventHub();
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // A new subscriber; the Docker subscription starts with the first.
+  std::shared_ptr<EventSubscriber> subscribe();
+  void unsubscribe(const std::shared_ptr<EventSubscriber>& subscriber);
+  // How many times the Docker stream was opened again after it was lost.
+  uint64_t reconnects() const { return reconnects_; }
+
+ private:
+  void run();
+  Status resync(bool initial);
+  void publish(const RawEvent& event);
+  bool sleepUnlessStopped(std::chrono::milliseconds d);
+
+  std::shared_ptr<docker::DockerClient> docker_;
+  Describe describe_;
+  EventTracker tracker_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::shared_ptr<EventSubscriber>> subscribers_;
+  bool stopping_ = false;
+  std::shared_ptr<docker::StreamCancel> cancel_;
+  std::atomic<uint64_t> reconnects_{0};
+  std::thread thread_;
+};
+
+}  // namespace dockershim::cri
