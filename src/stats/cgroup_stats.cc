@@ -4,8 +4,9 @@
 #include <sys/statfs.h>
 
 #include <charconv>
-#include <fstream>
 #include <sstream>
+
+#include "common/small_file.h"
 
 namespace dockershim::stats {
 
@@ -40,13 +41,7 @@ void forEachLine(std::string_view text, F f) {
   }
 }
 
-std::optional<std::string> readSmallFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using common::readSmallFile;
 
 std::optional<uint64_t> readNumber(const std::string& path) {
   auto text = readSmallFile(path);

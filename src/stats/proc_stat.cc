@@ -2,9 +2,10 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 #include <vector>
+
+#include "common/small_file.h"
 
 namespace dockershim::stats {
 
@@ -46,18 +47,12 @@ std::optional<uint64_t> parseVmRss(std::string_view statusText) {
 
 Result<ProcessUsage> readProcessUsage(int pid, const std::string& procRoot) {
   std::string dir = procRoot + "/" + std::to_string(pid);
-  auto slurp = [](const std::string& path) -> std::optional<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-  };
-  auto stat = slurp(dir + "/stat");
+  auto stat = common::readSmallFile(dir + "/stat");
   if (!stat) return Status(Code::kNotFound, "process " + std::to_string(pid) + " is gone");
   auto usage = parseProcStat(*stat, ::sysconf(_SC_CLK_TCK));
   if (!usage) return Status(Code::kInternal, dir + "/stat does not parse");
-  if (auto status = slurp(dir + "/status")) usage->rssBytes = parseVmRss(*status).value_or(0);
+  if (auto status = common::readSmallFile(dir + "/status"))
+    usage->rssBytes = parseVmRss(*status).value_or(0);
   return *usage;
 }
 

@@ -1,18 +1,15 @@
 #include "stats/sampler.h"
 
-#include <fstream>
-#include <sstream>
+#include "common/small_file.h"
 
 namespace dockershim::stats {
 
 namespace {
 
 Result<std::string> readProcFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status(Code::kNotFound, "cannot read " + path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  auto text = common::readSmallFile(path);
+  if (!text) return Status(Code::kNotFound, "cannot read " + path);
+  return std::move(*text);
 }
 
 }  // namespace
