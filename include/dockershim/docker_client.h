@@ -32,8 +32,8 @@ class StreamCancel {
  public:
   void cancel();
   bool cancelled() const;
-  // For DockerClient implementations: the connection a stream reads from (-1: none). Returns
-  // false when already cancelled.
+  // For DockerClient implementations: the connection a stream reads from (kept as a duplicate
+  // descriptor until detach()). Returns false when already cancelled.
   bool attach(int fd);
   void detach();
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 
 #include "common/json_util.h"
@@ -57,7 +58,10 @@ std::optional<RawEvent> rawEventFromDocker(const nlohmann::json& message) {
     return std::nullopt;
   }
   e->timeNanos = common::jsonInt(message, "timeNano");
-  if (e->timeNanos == 0) e->timeNanos = common::jsonInt(message, "time") * 1'000'000'000;
+  if (e->timeNanos == 0) {
+    int64_t seconds = common::jsonInt(message, "time");
+    if (seconds > 0 && seconds < INT64_MAX / 1'000'000'000) e->timeNanos = seconds * 1'000'000'000;
+  }
   return e;
 }
 
@@ -87,8 +91,18 @@ bool EventTracker::accept(const RawEvent& event) {
     if (!forward && !newer) return false;
   }
   if (event.type == v1::CONTAINER_DELETED_EVENT) {
-    // Gone for good; a replay of its older events must not bring it back: keep a tombstone.
+    // Gone for good; a replay of its older events must not bring it back: keep a tombstone for
+    // as long as Docker could replay (a minute), then forget it.
     known_[event.id] = {event.type, event.timeNanos, event.sandboxId, event.isSandbox};
+    tombstones_.emplace_back(event.timeNanos, event.id);
+    while (!tombstones_.empty() && event.timeNanos - tombstones_.front().first > kTombstoneNanos) {
+      auto it = known_.find(tombstones_.front().second);
+      if (it != known_.end() && it->second.type == v1::CONTAINER_DELETED_EVENT &&
+          event.timeNanos - it->second.timeNanos > kTombstoneNanos) {
+        known_.erase(it);
+      }
+      tombstones_.pop_front();
+    }
     return true;
   }
   int64_t time =
@@ -125,7 +139,7 @@ std::vector<RawEvent> EventTracker::resync(const std::vector<RawEvent>& current,
     }
     if (it->second.type == v1::CONTAINER_DELETED_EVENT) {
       // A tombstone older than a minute can go: Docker replays no further back than `since`.
-      it = now - it->second.timeNanos > int64_t{60'000'000'000} ? known_.erase(it) : std::next(it);
+      it = now - it->second.timeNanos > kTombstoneNanos ? known_.erase(it) : std::next(it);
       continue;
     }
     RawEvent gone{it->first, it->second.sandboxId, it->second.isSandbox,
@@ -138,8 +152,8 @@ std::vector<RawEvent> EventTracker::resync(const std::vector<RawEvent>& current,
   return out;
 }
 
-EventHub::EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe)
-    : docker_(std::move(docker)), describe_(std::move(describe)) {}
+EventHub::EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe, Forget forget)
+    : docker_(std::move(docker)), describe_(std::move(describe)), forget_(std::move(forget)) {}
 
 EventHub::~EventHub() {
   std::shared_ptr<docker::StreamCancel> cancel;
@@ -151,13 +165,17 @@ EventHub::~EventHub() {
   cv_.notify_all();
   if (cancel) cancel->cancel();
   if (thread_.joinable()) thread_.join();
+  if (publisher_.joinable()) publisher_.join();
 }
 
 std::shared_ptr<EventSubscriber> EventHub::subscribe() {
   auto subscriber = std::make_shared<EventSubscriber>();
   std::lock_guard<std::mutex> lock(mu_);
   subscribers_.insert(subscriber);
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!thread_.joinable()) {
+    thread_ = std::thread([this] { run(); });
+    publisher_ = std::thread([this] { deliver(); });
+  }
   return subscriber;
 }
 
@@ -171,43 +189,80 @@ bool EventHub::sleepUnlessStopped(std::chrono::milliseconds d) {
   return !cv_.wait_for(lock, d, [this] { return stopping_; });
 }
 
-void EventHub::publish(const RawEvent& event) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (subscribers_.empty()) return;
-  }
-  v1::ContainerEventResponse response = describe_(event);
+bool EventHub::publish(const RawEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& s : subscribers_) {
-    std::lock_guard<std::mutex> sl(s->mu);
-    if (s->overflowed) continue;
-    if (s->queue.size() >= EventSubscriber::kMaxQueued) {
-      s->overflowed = true;
-      s->queue.clear();
-    } else {
-      s->queue.push_back(response);
+  if (pending_.size() >= kMaxPending) return false;
+  pending_.push_back(event);
+  cv_.notify_all();
+  return true;
+}
+
+void EventHub::deliver() {
+  for (;;) {
+    RawEvent event;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      if (stopping_) return;
+      event = std::move(pending_.front());
+      pending_.pop_front();
+      if (subscribers_.empty()) {
+        lock.unlock();
+        if (event.isSandbox && event.type == v1::CONTAINER_DELETED_EVENT) forget_(event);
+        continue;
+      }
     }
-    s->cv.notify_all();
+    // Described here, off the thread that reads Docker's stream: Docker drops events for a
+    // reader that lags, and describing costs Docker calls.
+    try {
+      v1::ContainerEventResponse response = describe_(event);
+      std::lock_guard<std::mutex> lock(mu_);
+      for (const auto& s : subscribers_) {
+        std::lock_guard<std::mutex> sl(s->mu);
+        if (s->overflowed) continue;
+        if (s->queue.size() >= EventSubscriber::kMaxQueued) {
+          s->overflowed = true;
+          s->queue.clear();
+        } else {
+          s->queue.push_back(response);
+        }
+        s->cv.notify_all();
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("container events: describing an event of {}: {}", event.id, e.what());
+    }
   }
 }
 
 Status EventHub::resync(bool initial) {
+  // Stamped before the list: a change after Docker's snapshot replays with a later time.
+  int64_t now = nowNanos();
   auto list = docker_->listContainers(
       nlohmann::json{{"label", nlohmann::json::array({translate::kContainerTypeLabel})}},
       docker::deadlineIn(std::chrono::seconds(30)));
   if (!list) return list.status();
   std::vector<RawEvent> current;
-  int64_t now = nowNanos();
   if (list->is_array()) {
     for (const auto& summary : *list) {
       if (auto e = rawEventFromSummary(summary, now)) current.push_back(std::move(*e));
     }
   }
-  for (const auto& e : tracker_.resync(current, now, initial)) publish(e);
+  for (const auto& e : tracker_.resync(current, now, initial)) {
+    if (!publish(e)) return Status(Code::kResourceExhausted, "too many events pending");
+  }
   return Status::ok();
 }
 
 void EventHub::run() {
+  try {
+    follow();
+  } catch (const std::exception& e) {
+    // Never the daemon's end: subscribers stop getting events and are told so in the log.
+    spdlog::error("container events: stopped: {}", e.what());
+  }
+}
+
+void EventHub::follow() {
   bool initial = true;
   bool lost = false;
   for (;;) {
@@ -249,8 +304,11 @@ void EventHub::run() {
     Status st =
         docker_->stream(request, docker::Clock::time_point::max(), std::chrono::hours(24 * 365),
                         [this](const nlohmann::json& message) {
-                          if (auto e = rawEventFromDocker(message); e && tracker_.accept(*e))
-                            publish(*e);
+                          auto e = rawEventFromDocker(message);
+                          if (e && tracker_.accept(*e) && !publish(*e)) {
+                            // Too far behind: start over with a resync rather than drop.
+                            return Status(Code::kResourceExhausted, "too many events pending");
+                          }
                           return Status::ok();
                         });
     {

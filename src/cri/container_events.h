@@ -67,7 +67,9 @@ class EventTracker {
     std::string sandboxId;
     bool isSandbox;
   };
+  static constexpr int64_t kTombstoneNanos = 60'000'000'000;
   std::map<std::string, Known> known_;
+  std::deque<std::pair<int64_t, std::string>> tombstones_;  // (time, id), oldest first
 };
 
 // One GetContainerEvents call's queue. Bounded: a subscriber that falls this far behind is
@@ -84,7 +86,9 @@ class EventHub {
  public:
   // Fills the statuses of an event about to be sent (runs on the event thread).
   using Describe = std::function<v1::ContainerEventResponse(const RawEvent&)>;
-  EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe);
+  // Told of every sandbox DELETED event, described or not (what was kept for it can go).
+  using Forget = std::function<void(const RawEvent&)>;
+  EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe, Forget forget);
   ~EventHub();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
@@ -96,13 +100,20 @@ class EventHub {
   uint64_t reconnects() const { return reconnects_; }
 
  private:
+  // Events Docker sent that wait to be described; past this the stream is reopened with a
+  // resync instead.
+  static constexpr size_t kMaxPending = 65536;
   void run();
+  void follow();   // the thread reading Docker's stream
+  void deliver();  // the thread describing events and handing them to subscribers
   Status resync(bool initial);
-  void publish(const RawEvent& event);
+  bool publish(const RawEvent& event);  // false: too many pending
   bool sleepUnlessStopped(std::chrono::milliseconds d);
 
   std::shared_ptr<docker::DockerClient> docker_;
   Describe describe_;
+  Forget forget_;
+  std::deque<RawEvent> pending_;
   EventTracker tracker_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -111,6 +122,7 @@ class EventHub {
   std::shared_ptr<docker::StreamCancel> cancel_;
   std::atomic<uint64_t> reconnects_{0};
   std::thread thread_;
+  std::thread publisher_;
 };
 
 }  // namespace dockershim::cri

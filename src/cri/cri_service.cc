@@ -13,8 +13,12 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
       hostCapabilities_(common::boundingCapabilities()),
       sampler_(std::make_unique<stats::Sampler>(options_.statsRoots)),
       layerSizes_(std::make_unique<stats::LayerSizes>(options_.layerSizeRefresh)),
-      events_(std::make_unique<EventHub>(docker_,
-                                         [this](const RawEvent& e) { return describeEvent(e); })) {
+      events_(std::make_unique<EventHub>(
+          docker_, [this](const RawEvent& e) { return describeEvent(e); },
+          [this](const RawEvent& e) {
+            std::lock_guard<std::mutex> lock(eventsMu_);
+            lastSandboxStatus_.erase(e.sandboxId);
+          })) {
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }

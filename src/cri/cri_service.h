@@ -195,14 +195,18 @@ class CriService {
   Result<stats::CgroupSample> sampleProcess(const std::string& id, ProcessFacts& facts, bool fresh,
                                             const CallContext& ctx);
   // cpu, memory (running containers) and writable layer into `out`; the sample for pod sums.
+  // A layer measured for the first time is waited for until `layerWaitUntil` (one budget per
+  // call).
   std::optional<stats::CgroupSample> fillContainerStats(const std::string& id, ProcessFacts facts,
-                                                        bool fresh, const CallContext& ctx,
+                                                        bool fresh, docker::Deadline layerWaitUntil,
+                                                        const CallContext& ctx,
                                                         v1::ContainerStats* out);
   std::optional<v1::FilesystemUsage> writableLayer(const std::string& id, const ProcessFacts& facts,
+                                                   docker::Deadline layerWaitUntil,
                                                    const CallContext& ctx);
   Status fillPodStats(const std::string& sandboxId, ProcessFacts pause, bool fresh,
-                      const std::vector<v1::Container>& containers, const CallContext& ctx,
-                      v1::PodSandboxStats* out);
+                      const std::vector<v1::Container>& containers, docker::Deadline layerWaitUntil,
+                      const CallContext& ctx, v1::PodSandboxStats* out);
   // The stats of running pods matching `filter` (ListPodSandboxStats, ListPodSandboxMetrics);
   // each container's image by id into `imageOf` when given.
   Status collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,

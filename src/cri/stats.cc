@@ -26,7 +26,10 @@ namespace {
 // Kept pids and layer paths not used for this long are dropped (removed containers).
 constexpr auto kFactsUnusedFor = std::chrono::minutes(5);
 // Background measurement of writable layers: bounded like any Docker call.
-constexpr auto kLayerMeasureTimeout = std::chrono::minutes(2);
+constexpr auto kLayerMeasureTimeout = std::chrono::seconds(20);
+// How long one stats call waits, in all, for layers measured for the first time (the rest are
+// answered by a later call).
+constexpr auto kLayerFirstWait = std::chrono::seconds(1);
 
 int64_t nowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -158,6 +161,7 @@ Result<stats::CgroupSample> CriService::sampleProcess(const std::string& id, Pro
 
 std::optional<stats::CgroupSample> CriService::fillContainerStats(const std::string& id,
                                                                   ProcessFacts facts, bool fresh,
+                                                                  docker::Deadline layerWaitUntil,
                                                                   const CallContext& ctx,
                                                                   v1::ContainerStats* out) {
   std::optional<stats::CgroupSample> sample;
@@ -175,12 +179,15 @@ std::optional<stats::CgroupSample> CriService::fillContainerStats(const std::str
       spdlog::debug("stats: container {}: {}", id, read.status().message());
     }
   }
-  if (auto layer = writableLayer(id, facts, ctx)) *out->mutable_writable_layer() = *layer;
+  if (auto layer = writableLayer(id, facts, layerWaitUntil, ctx)) {
+    *out->mutable_writable_layer() = *layer;
+  }
   return sample;
 }
 
 std::optional<v1::FilesystemUsage> CriService::writableLayer(const std::string& id,
                                                              const ProcessFacts& facts,
+                                                             docker::Deadline layerWaitUntil,
                                                              const CallContext& ctx) {
   auto dockerFs = dockerFacts(ctx);
   if (!dockerFs) return std::nullopt;
@@ -201,7 +208,7 @@ std::optional<v1::FilesystemUsage> CriService::writableLayer(const std::string& 
           static_cast<uint64_t>(std::max<int64_t>(0, common::jsonInt(json, "SizeRw"))), 0};
     };
   }
-  auto usage = layerSizes_->get(id, measure);
+  auto usage = layerSizes_->get(id, measure, std::min(layerWaitUntil, ctx.deadline));
   if (!usage) return std::nullopt;
   v1::FilesystemUsage out;
   out.set_timestamp(
@@ -232,7 +239,7 @@ Status CriService::containerStats(const v1::ContainerStatsRequest& req,
   setAttributes(status, stats->mutable_attributes());
   ProcessFacts facts = processFactsOf(*inspect);
   rememberFacts(status.id(), facts);
-  fillContainerStats(status.id(), facts, true, ctx, stats);
+  fillContainerStats(status.id(), facts, true, docker::deadlineIn(kLayerFirstWait), ctx, stats);
   pruneStats();
   return Status::ok();
 }
@@ -247,6 +254,7 @@ Status CriService::listContainerStats(const v1::ListContainerStatsRequest& req,
   auto list = docker_->listContainers(translate::containerListFilters(filter), ctx.deadline);
   if (!list) return list.status().withContext("list container stats");
   if (!list->is_array()) return {Code::kInternal, "list container stats: docker sent no array"};
+  auto layerWaitUntil = docker::deadlineIn(kLayerFirstWait);
   for (const auto& summary : *list) {
     v1::Container container;
     if (!translate::containerFromSummary(summary, &container)) continue;
@@ -260,7 +268,7 @@ Status CriService::listContainerStats(const v1::ListContainerStatsRequest& req,
     }
     auto* stats = resp->add_stats();
     setAttributes(container, stats->mutable_attributes());
-    fillContainerStats(container.id(), *facts, fresh, ctx, stats);
+    fillContainerStats(container.id(), *facts, fresh, layerWaitUntil, ctx, stats);
   }
   pruneStats();
   return Status::ok();
@@ -268,11 +276,23 @@ Status CriService::listContainerStats(const v1::ListContainerStatsRequest& req,
 
 Status CriService::fillPodStats(const std::string& sandboxId, ProcessFacts pause, bool fresh,
                                 const std::vector<v1::Container>& containers,
-                                const CallContext& ctx, v1::PodSandboxStats* out) {
+                                docker::Deadline layerWaitUntil, const CallContext& ctx,
+                                v1::PodSandboxStats* out) {
   auto* linux = out->mutable_linux();
   std::vector<stats::CgroupSample> samples;
+  // The pod's nano-cores: the sum of its members' rates (each over its own window), known only
+  // when every running member has one. A sum of counters whose members change (one sample
+  // missing once) would read as a restart, then as a huge burst.
+  std::optional<uint64_t> podRate = 0;
   if (pause.running) {
-    if (auto s = sampleProcess(sandboxId, pause, fresh, ctx)) samples.push_back(std::move(*s));
+    if (auto s = sampleProcess(sandboxId, pause, fresh, ctx)) {
+      std::optional<uint64_t> rate;
+      if (s->cpu) rate = sampler_->cpuRate(sandboxId, s->cpu->usageNanos, docker::Clock::now());
+      podRate = rate ? std::optional<uint64_t>(*podRate + *rate) : std::nullopt;
+      samples.push_back(std::move(*s));
+    } else {
+      podRate = std::nullopt;
+    }
   }
   for (const auto& container : containers) {
     bool containerFresh = false;
@@ -284,17 +304,21 @@ Status CriService::fillPodStats(const std::string& sandboxId, ProcessFacts pause
     }
     auto* stats = linux->add_containers();
     setAttributes(container, stats->mutable_attributes());
-    if (auto s = fillContainerStats(container.id(), *facts, containerFresh, ctx, stats)) {
+    if (auto s = fillContainerStats(container.id(), *facts, containerFresh, layerWaitUntil, ctx,
+                                    stats)) {
       samples.push_back(std::move(*s));
+    }
+    if (facts->running) {
+      bool rated = stats->has_cpu() && stats->cpu().has_usage_nano_cores();
+      podRate = podRate && rated
+                    ? std::optional<uint64_t>(*podRate + stats->cpu().usage_nano_cores().value())
+                    : std::nullopt;
     }
   }
   int64_t at = nowNanos();
   // The pod's usage is the sum of its containers', the pause container's included.
   stats::CgroupSample total = stats::sumSamples(samples);
-  if (total.cpu) {
-    setCpu(*total.cpu, sampler_->cpuRate(sandboxId, total.cpu->usageNanos, docker::Clock::now()),
-           at, linux->mutable_cpu());
-  }
+  if (total.cpu) setCpu(*total.cpu, podRate, at, linux->mutable_cpu());
   if (total.memory) setMemory(*total.memory, at, linux->mutable_memory());
   if (total.processes) {
     linux->mutable_process()->set_timestamp(at);
@@ -349,7 +373,9 @@ Status CriService::podSandboxStats(const v1::PodSandboxStatsRequest& req,
       if (translate::matches(filter, container)) containers.push_back(std::move(container));
     }
   }
-  if (Status st = fillPodStats(status.id(), pause, true, containers, ctx, stats); !st) {
+  if (Status st = fillPodStats(status.id(), pause, true, containers,
+                               docker::deadlineIn(kLayerFirstWait), ctx, stats);
+      !st) {
     return st.withContext("pod sandbox stats \"" + id + "\"");
   }
   pruneStats();
@@ -374,6 +400,7 @@ Status CriService::collectPodStats(const v1::PodSandboxFilter& filter, const Cal
     }
   }
   if (!sandboxes->is_array()) return Status::ok();
+  auto layerWaitUntil = docker::deadlineIn(kLayerFirstWait);
   for (const auto& summary : *sandboxes) {
     v1::PodSandbox sandbox;
     if (!translate::sandboxFromSummary(summary, &sandbox)) continue;
@@ -387,7 +414,8 @@ Status CriService::collectPodStats(const v1::PodSandboxFilter& filter, const Cal
     }
     v1::PodSandboxStats stats;
     setAttributes(sandbox, stats.mutable_attributes());
-    if (Status st = fillPodStats(sandbox.id(), *pause, fresh, byPod[sandbox.id()], ctx, &stats);
+    if (Status st = fillPodStats(sandbox.id(), *pause, fresh, byPod[sandbox.id()], layerWaitUntil,
+                                 ctx, &stats);
         !st) {
       if (st.code() == Code::kNotFound) continue;
       return st;

@@ -1,7 +1,9 @@
 #include "docker/docker_client_impl.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -28,12 +30,16 @@ bool StreamCancel::cancelled() const {
 bool StreamCancel::attach(int fd) {
   std::lock_guard<std::mutex> lock(mu_);
   if (cancelled_) return false;
-  fd_ = fd;
+  // A descriptor of our own on the same socket: the connection may close its own at any time,
+  // and shutdown() through this one can then never hit an unrelated socket that reused the
+  // number.
+  fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
   return true;
 }
 
 void StreamCancel::detach() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
 }
 
@@ -457,7 +463,7 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
     }
   }
   if (request.cancel) {
-    request.cancel->detach();  // before the descriptor closes and its number can be reused
+    request.cancel->detach();
     if (request.cancel->cancelled()) st = Status(Code::kCancelled, "docker stream cancelled");
   }
   conn.close();

@@ -198,9 +198,11 @@ CgroupSample sumSamples(const std::vector<CgroupSample>& samples) {
 
 uint64_t nanoCores(uint64_t previousUsageNanos, uint64_t usageNanos, uint64_t elapsedNanos) {
   if (elapsedNanos == 0 || usageNanos < previousUsageNanos) return 0;
-  long double cores = static_cast<long double>(usageNanos - previousUsageNanos) /
-                      static_cast<long double>(elapsedNanos);
-  return static_cast<uint64_t>(cores * 1e9L);
+  long double nano = static_cast<long double>(usageNanos - previousUsageNanos) /
+                     static_cast<long double>(elapsedNanos) * 1e9L;
+  // A nonsense interval must not overflow the cast (undefined behaviour): saturate.
+  if (!(nano < 1.8e19L)) return UINT64_MAX;
+  return static_cast<uint64_t>(nano);
 }
 
 std::vector<InterfaceCounters> parseNetDev(std::string_view text) {

@@ -15,9 +15,10 @@
 #include "dockershim/status.h"
 
 // The disk use of containers' writable layers. Walking a layer costs a directory walk (or a
-// Docker `size=1` inspect, which walks too): never on every stats call. A layer is measured once
-// when first asked for, then re-measured in the background by one worker thread when an answer
-// is older than the refresh period; callers get the last measurement at once.
+// Docker `size=1` inspect, which walks too): never on every stats call, never on a call's path.
+// One worker thread measures a layer when first asked for (the caller waits a bounded time),
+// then again when its answer is older than the refresh period; callers get the last
+// measurement at once.
 namespace dockershim::stats {
 
 class LayerSizes {
@@ -33,10 +34,12 @@ class LayerSizes {
   LayerSizes(const LayerSizes&) = delete;
   LayerSizes& operator=(const LayerSizes&) = delete;
 
-  // The last measurement of container `id`; `measure` runs here when there is none yet, and is
-  // queued for the worker when the one there is older than the refresh period. nullopt when
-  // the first measurement fails.
-  std::optional<Usage> get(const std::string& id, const Measure& measure);
+  // The last measurement of container `id`, at once. `measure` is queued for the worker when
+  // the one there is older than the refresh period, or when there is none yet: then the call
+  // waits for it until `waitUntil` at most, and answers nullopt if it is not done by then (or
+  // failed). A call's path never walks a layer itself.
+  std::optional<Usage> get(const std::string& id, const Measure& measure,
+                           std::chrono::steady_clock::time_point waitUntil);
   // Drops the measurements of containers not in `live` (removed).
   void forgetAllBut(const std::set<std::string>& live);
   // How many measurements ran (for tests and benchmarks).
@@ -50,8 +53,10 @@ class LayerSizes {
   std::condition_variable cv_;
   std::map<std::string, Usage> sizes_;
   std::set<std::string> queued_;
+  std::set<std::string> first_;  // queued, never measured: kept when measured
   std::deque<std::pair<std::string, Measure>> queue_;
   uint64_t measurements_ = 0;
+  std::condition_variable measured_;
   bool stopping_ = false;
   std::thread worker_;
 };

@@ -14,6 +14,17 @@ Result<std::string> readProcFile(const std::string& path) {
 
 }  // namespace
 
+std::optional<std::string> containerCgroup(const std::string& path, const std::string& id) {
+  std::string prefix = path;
+  while (!prefix.empty() && prefix != "/") {
+    if (cgroupNamesContainer(prefix, id)) return prefix;
+    size_t slash = prefix.rfind('/');
+    if (slash == std::string::npos) break;
+    prefix.resize(slash);
+  }
+  return std::nullopt;
+}
+
 bool cgroupNamesContainer(const std::string& path, const std::string& id) {
   if (id.empty()) return false;
   size_t slash = path.rfind('/');
@@ -33,9 +44,14 @@ Result<CgroupSample> Sampler::container(const std::string& id, int64_t pid) cons
   const char* owner = version_ == CgroupVersion::kV2 ? "" : "memory";
   auto it = cgroups.find(owner);
   if (it == cgroups.end() && version_ == CgroupVersion::kV1) it = cgroups.find("cpuacct");
-  if (it == cgroups.end() || !cgroupNamesContainer(it->second, id)) {
+  if (it == cgroups.end() || !containerCgroup(it->second, id)) {
     return Status(Code::kFailedPrecondition,
                   "process " + std::to_string(pid) + " is not in the container's cgroup");
+  }
+  // The container's own cgroup even when its main process sits in a child of it (an init
+  // system in the container moves itself to ".../init.scope").
+  for (auto& [controller, path] : cgroups) {
+    if (auto own = containerCgroup(path, id)) path = *own;
   }
   return readCgroupSample(roots_.cgroup, version_, cgroups);
 }
@@ -57,6 +73,9 @@ std::optional<uint64_t> Sampler::cpuRate(const std::string& key, uint64_t usageN
   auto [it, inserted] = cpu_.try_emplace(key, CpuMarks{{usageNanos, now}, std::nullopt});
   if (inserted) return std::nullopt;
   CpuMarks& marks = it->second;
+  // A concurrent caller read its counter before the newest kept one was taken: no answer, and
+  // nothing changed (it would look like a restart).
+  if (now < marks.last.at) return std::nullopt;
   if (usageNanos < marks.last.usageNanos) {  // a restarted container: its counter began again
     marks = {{usageNanos, now}, std::nullopt};
     return std::nullopt;
@@ -67,6 +86,8 @@ std::optional<uint64_t> Sampler::cpuRate(const std::string& key, uint64_t usageN
     marks.last = {usageNanos, now};
   } else if (marks.previous) {
     base = *marks.previous;  // at least a second before `last`, so before now
+  } else {
+    return std::nullopt;  // only a window shorter than a second so far
   }
   auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(now - base.at).count();
   if (elapsed <= 0) return std::nullopt;

@@ -27,10 +27,11 @@ class Sampler {
   explicit Sampler(Roots roots = {});
 
   // The counters of container `id` whose main process is `pid`. The pid is trusted only when
-  // its cgroup path names the container (Docker's cgroupfs driver ends it with the full id, the
-  // systemd driver with "docker-<id>.scope"): FAILED_PRECONDITION when it does not (the pid is
-  // stale: the container exited or restarted and the number was reused), NOT_FOUND when the
-  // process or its cgroup is gone.
+  // its cgroup path (or an ancestor of it: the container's own cgroup) names the container
+  // (Docker's cgroupfs driver ends it with the full id, the systemd driver with
+  // "docker-<id>.scope"): FAILED_PRECONDITION when it does not (the pid is stale: the container
+  // exited or restarted and the number was reused), NOT_FOUND when the process or its cgroup is
+  // gone.
   Result<CgroupSample> container(const std::string& id, int64_t pid) const;
 
   // The interfaces of the network namespace `pid` is in, loopback left out. Whether `pid` is
@@ -66,5 +67,8 @@ class Sampler {
 
 // A cgroup path belongs to container `id` when its last component names it.
 bool cgroupNamesContainer(const std::string& path, const std::string& id);
+// The container's cgroup within `path`: `path` itself or the nearest ancestor whose last
+// component names container `id`; nullopt when none does.
+std::optional<std::string> containerCgroup(const std::string& path, const std::string& id);
 
 }  // namespace dockershim::stats

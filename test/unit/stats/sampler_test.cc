@@ -27,6 +27,22 @@ TEST_CASE("a cgroup path names a container by its last component only", "[stats]
   CHECK_FALSE(cgroupNamesContainer("/docker/other", kId));
   CHECK_FALSE(cgroupNamesContainer("/", kId));
   CHECK_FALSE(cgroupNamesContainer("/docker/", ""));
+  CHECK(containerCgroup("/system.slice/docker-" + kId + ".scope/init.scope", kId) ==
+        "/system.slice/docker-" + kId + ".scope");
+  CHECK(containerCgroup("/docker/" + kId, kId) == "/docker/" + kId);
+  CHECK_FALSE(containerCgroup("/docker/other/init", kId));
+  CHECK_FALSE(containerCgroup("/", kId));
+}
+
+TEST_CASE("a main process in a child cgroup is measured at the container's cgroup", "[stats]") {
+  TempDir cg, proc;
+  put(cg, "memory/docker/" + kId + "/memory.usage_in_bytes", "2097152\n");
+  put(cg, "memory/docker/" + kId + "/init/memory.usage_in_bytes", "4096\n");
+  put(proc, "9/cgroup", "4:memory:/docker/" + kId + "/init\n");
+  Sampler sampler({cg.path(), proc.path()});
+  auto s = sampler.container(kId, 9);
+  REQUIRE(s.isOk());
+  CHECK(s->memory->usage == 2097152);
 }
 
 TEST_CASE("the sampler trusts a pid only while it is in the container's cgroup", "[stats]") {
@@ -82,6 +98,12 @@ TEST_CASE("CPU rate: none at first, windows of at least a second for callers clo
   // A restart: the counter began again.
   CHECK_FALSE(sampler.cpuRate("c", 5, t0 + 3s));
   CHECK(sampler.cpuRate("c", 1'000'000'005, t0 + 5s) == 500'000'000);
+  // A concurrent caller's older reading changes nothing.
+  CHECK_FALSE(sampler.cpuRate("c", 4, t0 + 4s));
+  CHECK(sampler.cpuRate("c", 1'000'000'005, t0 + 5s) == 500'000'000);
+  // No window of a second yet: no answer rather than a rate over milliseconds.
+  CHECK_FALSE(sampler.cpuRate("d", 0, t0));
+  CHECK_FALSE(sampler.cpuRate("d", 10'000'000, t0 + 10ms));
   sampler.forgetAllBut({});
   CHECK_FALSE(sampler.cpuRate("c", 1'000'000'005, t0 + 6s));
 }
