@@ -168,14 +168,21 @@ EventHub::~EventHub() {
   if (publisher_.joinable()) publisher_.join();
 }
 
-std::shared_ptr<EventSubscriber> EventHub::subscribe() {
-  auto subscriber = std::make_shared<EventSubscriber>();
+void EventHub::start() {
   std::lock_guard<std::mutex> lock(mu_);
-  subscribers_.insert(subscriber);
   if (!thread_.joinable()) {
     thread_ = std::thread([this] { run(); });
     publisher_ = std::thread([this] { deliver(); });
   }
+}
+
+std::shared_ptr<EventSubscriber> EventHub::subscribe() {
+  auto subscriber = std::make_shared<EventSubscriber>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    subscribers_.insert(subscriber);
+  }
+  start();
   return subscriber;
 }
 
@@ -206,6 +213,17 @@ void EventHub::deliver() {
       if (stopping_) return;
       event = std::move(pending_.front());
       pending_.pop_front();
+    }
+    if (hooks_.changed) {
+      try {
+        hooks_.changed(event.id);
+      } catch (const std::exception& e) {
+        spdlog::error("state cache: refreshing {}: {}", event.id, e.what());
+      }
+    }
+    if (!event.emit) continue;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
       if (subscribers_.empty()) {
         lock.unlock();
         if (event.isSandbox && event.type == v1::CONTAINER_DELETED_EVENT) forget_(event);
@@ -247,6 +265,7 @@ Status EventHub::resync(bool initial) {
       if (auto e = rawEventFromSummary(summary, now)) current.push_back(std::move(*e));
     }
   }
+  if (hooks_.listed) hooks_.listed(*list);
   for (const auto& e : tracker_.resync(current, now, initial)) {
     if (!publish(e)) return Status(Code::kResourceExhausted, "too many events pending");
   }
@@ -305,7 +324,9 @@ void EventHub::follow() {
         docker_->stream(request, docker::Clock::time_point::max(), std::chrono::hours(24 * 365),
                         [this](const nlohmann::json& message) {
                           auto e = rawEventFromDocker(message);
-                          if (e && tracker_.accept(*e) && !publish(*e)) {
+                          if (e) e->emit = tracker_.accept(*e);
+                          // Every event reaches the state cache; accepted ones subscribers.
+                          if (e && (e->emit || hooks_.changed) && !publish(*e)) {
                             // Too far behind: start over with a resync rather than drop.
                             return Status(Code::kResourceExhausted, "too many events pending");
                           }
@@ -315,6 +336,7 @@ void EventHub::follow() {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
     }
+    if (hooks_.lost) hooks_.lost();
     spdlog::warn("container events: docker event stream ended ({}); reopening",
                  st ? std::string("closed by docker") : st.message());
     lost = true;

@@ -38,6 +38,8 @@ struct RawEvent {
   bool isSandbox = false;
   v1::ContainerEventType type = v1::CONTAINER_CREATED_EVENT;
   int64_t timeNanos = 0;
+  // Sent to subscribers (the tracker accepted it); false: only the state cache hears of it.
+  bool emit = true;
 };
 
 // A Docker /events message of a CRI container or sandbox: create → CREATED, start → STARTED,
@@ -89,6 +91,18 @@ class EventHub {
   // Told of every sandbox DELETED event, described or not (what was kept for it can go).
   using Forget = std::function<void(const RawEvent&)>;
   EventHub(std::shared_ptr<docker::DockerClient> docker, Describe describe, Forget forget);
+
+  // The state cache's feed (optional; set before start()). `changed`: something happened to a
+  // container (runs on the delivering thread, before the event is described). `listed`: a full
+  // list of CRI containers, after each (re)connect and periodically. `lost`: the stream ended.
+  struct CacheHooks {
+    std::function<void(const std::string& id)> changed;
+    std::function<void(const nlohmann::json& list)> listed;
+    std::function<void()> lost;
+  };
+  void setCacheHooks(CacheHooks hooks) { hooks_ = std::move(hooks); }
+  // Follows Docker's events now rather than at the first subscriber (the state cache needs it).
+  void start();
   ~EventHub();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
@@ -113,6 +127,7 @@ class EventHub {
   std::shared_ptr<docker::DockerClient> docker_;
   Describe describe_;
   Forget forget_;
+  CacheHooks hooks_;
   std::deque<RawEvent> pending_;
   EventTracker tracker_;
   std::mutex mu_;

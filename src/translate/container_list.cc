@@ -132,6 +132,23 @@ json listFilters(json labels, const std::string& id, const std::vector<std::stri
 
 }  // namespace
 
+json summaryFromInspect(const json& inspect) {
+  json out = json::object();
+  out["Id"] = common::jsonString(inspect, "Id");
+  out["Names"] = json::array();
+  if (const auto& name = common::jsonMember(inspect, "Name"); name.is_string()) {
+    out["Names"].push_back(name);
+  }
+  const json& config = common::jsonMember(inspect, "Config");
+  out["Image"] = common::jsonString(config, "Image");
+  out["ImageID"] = common::jsonString(inspect, "Image");
+  const json& labels = common::jsonMember(config, "Labels");
+  out["Labels"] = labels.is_object() ? labels : json::object();
+  out["State"] = common::jsonString(common::jsonMember(inspect, "State"), "Status");
+  out["Created"] = dockerTimeToNanos(common::jsonString(inspect, "Created")) / 1'000'000'000;
+  return out;
+}
+
 Status containerFromSummary(const json& summary, runtime::v1::Container* out) {
   if (!summary.is_object()) {
     return Status(Code::kInvalidArgument, "container list entry is not a JSON object");

@@ -17,6 +17,11 @@ Status containerFromSummary(const nlohmann::json& summary, runtime::v1::Containe
 // does not carry HostConfig.Runtime).
 Status sandboxFromSummary(const nlohmann::json& summary, runtime::v1::PodSandbox* out);
 
+// A container inspect in the shape of its GET /containers/json entry (Id, Names, Image, ImageID,
+// Labels, State, Created in seconds): what containerFromSummary/sandboxFromSummary read, so a
+// list answered from kept inspects equals one answered by Docker.
+nlohmann::json summaryFromInspect(const nlohmann::json& inspect);
+
 // The `filters` query value for GET /containers/json (JSON object of arrays), pushing into
 // Docker what it can do: label type, id (Docker resolves it as a unique ID prefix), sandbox id
 // label (only for a full 64-character ID), CRI label selector as label=key=value, state ->

@@ -430,3 +430,38 @@ TEST_CASE("matches applies exact CRI sandbox filter semantics", "[container_list
 
 }  // namespace
 }  // namespace dockershim::translate
+
+namespace dockershim::translate {
+namespace {
+
+TEST_CASE("an inspect as its list entry: the same CRI container either way", "[translate]") {
+  auto inspect = nlohmann::json::parse(R"({
+    "Id": "abc123", "Name": "/k8s_app_web_default_uid1_2",
+    "Created": "2026-11-28T09:49:54.279306719Z", "Image": "sha256:feed",
+    "State": {"Status": "running", "Running": true, "Pid": 42},
+    "Config": {"Image": "busybox:1.36", "Labels": {
+      "io.kubernetes.docker.type": "container", "io.kubernetes.sandbox.id": "pod1",
+      "tier": "web", "annotation.owner": "me"}}})");
+  auto summary = summaryFromInspect(inspect);
+  // What Docker's list would say of the same container.
+  auto listed = nlohmann::json::parse(R"({
+    "Id": "abc123", "Names": ["/k8s_app_web_default_uid1_2"], "Image": "busybox:1.36",
+    "ImageID": "sha256:feed", "State": "running", "Status": "Up 2 minutes",
+    "Created": 1795859394, "Labels": {
+      "io.kubernetes.docker.type": "container", "io.kubernetes.sandbox.id": "pod1",
+      "tier": "web", "annotation.owner": "me"}})");
+  runtime::v1::Container fromInspect, fromList;
+  REQUIRE(containerFromSummary(summary, &fromInspect).isOk());
+  REQUIRE(containerFromSummary(listed, &fromList).isOk());
+  CHECK(fromInspect.SerializeAsString() == fromList.SerializeAsString());
+  CHECK(fromInspect.state() == runtime::v1::CONTAINER_RUNNING);
+  CHECK(fromInspect.labels().at("tier") == "web");
+
+  // Garbage in: an entry that translates to nothing, never an exception.
+  auto empty = summaryFromInspect(nlohmann::json::parse(R"([1, 2])"));
+  runtime::v1::Container none;
+  CHECK_FALSE(containerFromSummary(empty, &none).isOk());
+}
+
+}  // namespace
+}  // namespace dockershim::translate

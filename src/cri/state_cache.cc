@@ -1,0 +1,103 @@
+#include "cri/state_cache.h"
+
+#include "common/json_util.h"
+#include "translate/container_list.h"
+#include "translate/labels.h"
+
+namespace dockershim::cri {
+
+namespace {
+// Tombstones are only needed while an inspect begun before the erase may still land.
+constexpr size_t kMaxTombstones = 4096;
+}  // namespace
+
+uint64_t StateCache::nextGeneration() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ++generation_;
+}
+
+bool StateCache::put(const nlohmann::json& inspect, uint64_t generation) {
+  std::string id = common::jsonString(inspect, "Id");
+  if (id.empty()) return false;
+  std::string kind =
+      common::jsonString(common::jsonMember(common::jsonMember(inspect, "Config"), "Labels"),
+                         translate::kContainerTypeLabel);
+  bool sandbox = kind == translate::kContainerTypeSandbox;
+  if (!sandbox && kind != translate::kContainerTypeContainer) return false;
+  Entry entry{std::make_shared<const nlohmann::json>(inspect),
+              std::make_shared<const nlohmann::json>(translate::summaryFromInspect(inspect)),
+              sandbox, generation};
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto t = tombstones_.find(id); t != tombstones_.end()) {
+    if (t->second >= generation) return false;
+    tombstones_.erase(t);  // the same id again (never for Docker ids), newer than its removal
+  }
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.generation >= generation) return false;
+  entries_[id] = std::move(entry);
+  return true;
+}
+
+void StateCache::erase(const std::string& id, uint64_t generation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.generation > generation) return;
+  if (it != entries_.end()) entries_.erase(it);
+  tombstones_[id] = generation;
+  while (tombstones_.size() > kMaxTombstones) {
+    // The oldest erase goes first.
+    auto oldest = tombstones_.begin();
+    for (auto t = tombstones_.begin(); t != tombstones_.end(); ++t) {
+      if (t->second < oldest->second) oldest = t;
+    }
+    tombstones_.erase(oldest);
+  }
+}
+
+std::optional<StateCache::Entry> StateCache::find(const std::string& idOrPrefix) const {
+  if (idOrPrefix.empty()) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.lower_bound(idOrPrefix);
+  if (it == entries_.end() || it->first.compare(0, idOrPrefix.size(), idOrPrefix) != 0) {
+    return std::nullopt;
+  }
+  if (it->first.size() == idOrPrefix.size()) return it->second;
+  auto next = std::next(it);
+  if (next != entries_.end() && next->first.compare(0, idOrPrefix.size(), idOrPrefix) == 0) {
+    return std::nullopt;  // ambiguous: Docker decides (and says so)
+  }
+  return it->second;
+}
+
+std::vector<StateCache::Entry> StateCache::list(bool sandboxes) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Entry> out;
+  for (const auto& [_, e] : entries_) {
+    if (e.sandbox == sandboxes) out.push_back(e);
+  }
+  return out;
+}
+
+std::vector<std::string> StateCache::ids() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [id, _] : entries_) out.push_back(id);
+  return out;
+}
+
+bool StateCache::synced() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_;
+}
+
+void StateCache::setSynced(bool synced) {
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_ = synced;
+}
+
+size_t StateCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+}  // namespace dockershim::cri

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+// Docker's view of every CRI container and sandbox, kept in memory so that ListContainers,
+// ListPodSandbox, ContainerStatus and PodSandboxStatus need no Docker request (WIP: not wired
+// yet).
+//
+// Consistency rule. An entry is Docker's inspect of the container, replaced whenever something
+// may have changed it: each Docker event for it (re-inspect; destroy erases), each RPC of
+// dockershim that changed it (re-inspect before the RPC returns), and a periodic full resync.
+// Updates race (the event thread and an RPC may inspect the same container at once), so each
+// inspect takes a generation number before it asks Docker, and an answer older than the one
+// kept is dropped; an erase leaves a tombstone so an older inspect cannot bring a removed
+// container back. While the cache is not synced (before the first full list, or while the
+// Docker event stream is down) readers ask Docker instead.
+namespace dockershim::cri {
+
+class StateCache {
+ public:
+  struct Entry {
+    std::shared_ptr<const nlohmann::json> inspect;
+    std::shared_ptr<const nlohmann::json> summary;  // translate::summaryFromInspect
+    bool sandbox = false;
+    uint64_t generation = 0;
+  };
+
+  // Taken before the Docker request whose answer will be put or erased.
+  uint64_t nextGeneration();
+  // Keeps `inspect` (a CRI container or sandbox; others are ignored) unless the entry or
+  // tombstone kept for its id is newer. Returns whether it was kept.
+  bool put(const nlohmann::json& inspect, uint64_t generation);
+  // The container is gone (destroy event, RemoveContainer, a 404 on inspect).
+  void erase(const std::string& id, uint64_t generation);
+  // By full id, or by a prefix that names exactly one entry.
+  std::optional<Entry> find(const std::string& idOrPrefix) const;
+  std::vector<Entry> list(bool sandboxes) const;
+  std::vector<std::string> ids() const;
+
+  bool synced() const;
+  void setSynced(bool synced);
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  uint64_t generation_ = 0;
+  bool synced_ = false;
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, uint64_t> tombstones_;  // id -> generation of the erase
+};
+
+}  // namespace dockershim::cri

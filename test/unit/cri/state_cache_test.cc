@@ -1,0 +1,67 @@
+#include "cri/state_cache.h"
+
+#include <catch2/catch.hpp>
+
+namespace dockershim::cri {
+namespace {
+
+nlohmann::json inspectOf(const std::string& id, const std::string& type, const std::string& state) {
+  return {{"Id", id},
+          {"Name", "/k8s_c_p_ns_uid_0"},
+          {"State", {{"Status", state}}},
+          {"Config",
+           {{"Labels", {{"io.kubernetes.docker.type", type}, {"io.kubernetes.sandbox.id", "p"}}}}}};
+}
+
+TEST_CASE("state cache: newer inspects win, older ones are dropped", "[cache]") {
+  StateCache cache;
+  auto g1 = cache.nextGeneration();
+  auto g2 = cache.nextGeneration();
+  CHECK(cache.put(inspectOf("aaa1", "container", "running"), g2));
+  // An inspect that began earlier but answered later says something older.
+  CHECK_FALSE(cache.put(inspectOf("aaa1", "container", "created"), g1));
+  auto e = cache.find("aaa1");
+  REQUIRE(e);
+  CHECK((*e->summary)["State"] == "running");
+  CHECK_FALSE(e->sandbox);
+  // Not ours: ignored.
+  CHECK_FALSE(cache.put(inspectOf("zzz", "", "running"), cache.nextGeneration()));
+  CHECK(cache.size() == 1);
+}
+
+TEST_CASE("state cache: an erase is not undone by an older inspect", "[cache]") {
+  StateCache cache;
+  auto before = cache.nextGeneration();
+  REQUIRE(cache.put(inspectOf("bbb", "podsandbox", "running"), cache.nextGeneration()));
+  auto gone = cache.nextGeneration();
+  cache.erase("bbb", gone);
+  CHECK_FALSE(cache.find("bbb"));
+  CHECK_FALSE(cache.put(inspectOf("bbb", "podsandbox", "exited"), before));
+  CHECK_FALSE(cache.find("bbb"));
+  // An erase older than the kept entry leaves it.
+  auto older = cache.nextGeneration();
+  REQUIRE(cache.put(inspectOf("ccc", "container", "running"), cache.nextGeneration()));
+  cache.erase("ccc", older);
+  CHECK(cache.find("ccc"));
+}
+
+TEST_CASE("state cache: ids by prefix when unique; lists by kind", "[cache]") {
+  StateCache cache;
+  cache.put(inspectOf("abc111", "container", "running"), cache.nextGeneration());
+  cache.put(inspectOf("abc222", "container", "exited"), cache.nextGeneration());
+  cache.put(inspectOf("def333", "podsandbox", "running"), cache.nextGeneration());
+  CHECK(cache.find("abc111"));
+  CHECK(cache.find("abc2"));
+  CHECK_FALSE(cache.find("abc"));  // ambiguous
+  CHECK_FALSE(cache.find(""));
+  CHECK_FALSE(cache.find("x"));
+  CHECK(cache.find("d")->sandbox);
+  CHECK(cache.list(false).size() == 2);
+  CHECK(cache.list(true).size() == 1);
+  CHECK_FALSE(cache.synced());
+  cache.setSynced(true);
+  CHECK(cache.synced());
+}
+
+}  // namespace
+}  // namespace dockershim::cri
