@@ -76,6 +76,7 @@ class DockerWarmup {
     if (Status st = core_.reconcileNetworks(docker::deadlineIn(std::chrono::seconds(10))); !st) {
       spdlog::warn("reconcile pod networks: {}", st.message());
     }
+    core_.startStateCache();
     spdlog::info("startup work done (sandbox image, logs resumed, pod networks reconciled)");
     return Status::ok();
   }
@@ -173,6 +174,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
   }
   criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
   criOptions.statsRoots.cgroup = options.cgroupRoot;
+  criOptions.stateCache = options.stateCache;
   if (options.networkPlugin == "cni") {
     criOptions.cni = std::make_shared<network::CniManager>(network::CniOptions{
         .binDirs = options.cniBinDirs,

@@ -64,6 +64,10 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--metrics-bind-address", out.metricsBindAddress,
                  "where Prometheus metrics (/metrics) and /healthz are served; 0 disables")
       ->capture_default_str();
+  app.add_option("--state-cache", out.stateCache,
+                 "serve ListContainers, ListPodSandbox and the status calls from memory kept "
+                 "equal to Docker by its events")
+      ->capture_default_str();
   app.add_option("--cgroup-root", out.cgroupRoot,
                  "where the cgroup hierarchy is mounted; stats are read from its files")
       ->capture_default_str();

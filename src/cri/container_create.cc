@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 #include "translate/container_config.h"
 #include "translate/image_ref.h"
@@ -60,6 +61,7 @@ Status prepareMounts(v1::ContainerConfig& config) {
 Status CriService::createContainer(const v1::CreateContainerRequest& req,
                                    v1::CreateContainerResponse* resp, const CallContext& ctx) {
   const std::string& sandboxId = req.pod_sandbox_id();
+  common::ScopeGuard refresh([&] { refreshCached(resp->container_id()); });
   v1::ContainerConfig config = req.config();
   if (config.metadata().name().empty()) {
     return {Code::kInvalidArgument, "create container: metadata.name is required"};

@@ -255,6 +255,7 @@ void EventHub::deliver() {
 Status EventHub::resync(bool initial) {
   // Stamped before the list: a change after Docker's snapshot replays with a later time.
   int64_t now = nowNanos();
+  uint64_t mark = hooks_.mark ? hooks_.mark() : 0;
   auto list = docker_->listContainers(
       nlohmann::json{{"label", nlohmann::json::array({translate::kContainerTypeLabel})}},
       docker::deadlineIn(std::chrono::seconds(30)));
@@ -265,7 +266,7 @@ Status EventHub::resync(bool initial) {
       if (auto e = rawEventFromSummary(summary, now)) current.push_back(std::move(*e));
     }
   }
-  if (hooks_.listed) hooks_.listed(*list);
+  if (hooks_.listed) hooks_.listed(*list, mark);
   for (const auto& e : tracker_.resync(current, now, initial)) {
     if (!publish(e)) return Status(Code::kResourceExhausted, "too many events pending");
   }

@@ -97,7 +97,9 @@ class EventHub {
   // list of CRI containers, after each (re)connect and periodically. `lost`: the stream ended.
   struct CacheHooks {
     std::function<void(const std::string& id)> changed;
-    std::function<void(const nlohmann::json& list)> listed;
+    // Called just before the list is asked for; its answer is handed to `listed`.
+    std::function<uint64_t()> mark;
+    std::function<void(const nlohmann::json& list, uint64_t mark)> listed;
     std::function<void()> lost;
   };
   void setCacheHooks(CacheHooks hooks) { hooks_ = std::move(hooks); }

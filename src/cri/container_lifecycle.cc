@@ -5,6 +5,7 @@
 
 #include "common/capabilities.h"
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 
 namespace dockershim::cri {
@@ -13,6 +14,8 @@ Status CriService::startContainer(const v1::StartContainerRequest& req, v1::Star
                                   const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "start container: container id is empty"};
+  // Whatever happened, the state cache asks Docker again before the call returns.
+  common::ScopeGuard refresh([&] { refreshCached(id); });
   if (Status st = docker_->startContainer(id, ctx.deadline); !st) {
     // runc's words when the host cannot grant what Docker asked for (privileged containers get
     // every capability Docker knows): say which ones this host lacks, the runtime does not.
@@ -37,6 +40,8 @@ Status CriService::stopContainer(const v1::StopContainerRequest& req, v1::StopCo
                                  const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "stop container: container id is empty"};
+  // Whatever happened, the state cache asks Docker again before the call returns.
+  common::ScopeGuard refresh([&] { refreshCached(id); });
   // Docker waits `timeout` seconds before SIGKILL; the call must be allowed that long (kubelet
   // sets its own deadline to the grace period plus its request timeout).
   auto deadline =
@@ -53,6 +58,8 @@ Status CriService::removeContainer(const v1::RemoveContainerRequest& req,
                                    v1::RemoveContainerResponse*, const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "remove container: container id is empty"};
+  // Whatever happened, the state cache asks Docker again before the call returns.
+  common::ScopeGuard refresh([&] { refreshCached(id); });
   if (options_.logCopier) {
     // The last lines reach the CRI log before Docker deletes its own file.
     auto inspect = docker_->inspectContainer(id, ctx.deadline);

@@ -12,7 +12,7 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
                                    v1::ContainerStatusResponse* resp, const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "container status: container id is empty"};
-  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status().withContext("container status \"" + id + "\"");
   const auto& config = common::jsonMember(*inspect, "Config");
   if (common::jsonString(common::jsonMember(config, "Labels"), translate::kContainerTypeLabel) !=
@@ -44,7 +44,7 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
 
 Status CriService::listContainers(const v1::ListContainersRequest& req,
                                   v1::ListContainersResponse* resp, const CallContext& ctx) {
-  auto list = docker_->listContainers(translate::containerListFilters(req.filter()), ctx.deadline);
+  auto list = listAny(translate::containerListFilters(req.filter()), false, ctx);
   if (!list) return list.status().withContext("list containers");
   if (!list->is_array()) return {Code::kInternal, "list containers: docker sent no array"};
   for (const auto& summary : *list) {

@@ -1,6 +1,7 @@
 // UpdateContainerResources and UpdatePodSandboxResources.
 #include <spdlog/spdlog.h>
 
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 #include "translate/container_config.h"
 
@@ -10,6 +11,7 @@ Status CriService::updateContainerResources(const v1::UpdateContainerResourcesRe
                                             v1::UpdateContainerResourcesResponse*,
                                             const CallContext& ctx) {
   const std::string& id = req.container_id();
+  common::ScopeGuard refresh([&] { refreshCached(id); });
   if (id.empty()) return {Code::kInvalidArgument, "update container resources: id is empty"};
   nlohmann::json resources = translate::dockerResources(req.linux());
   if (resources.empty()) {

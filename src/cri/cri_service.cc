@@ -19,6 +19,15 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
             std::lock_guard<std::mutex> lock(eventsMu_);
             lastSandboxStatus_.erase(e.sandboxId);
           })) {
+  if (options_.stateCache) {
+    cache_ = std::make_unique<StateCache>();
+    events_->setCacheHooks({
+        .changed = [this](const std::string& id) { refreshCached(id); },
+        .mark = [this] { return cache_->nextGeneration(); },
+        .listed = [this](const nlohmann::json& list, uint64_t mark) { onListed(list, mark); },
+        .lost = [this] { cache_->setSynced(false); },
+    });
+  }
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cri/container_events.h"
+#include "cri/state_cache.h"
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
 #include "dockershim/streaming_runtime.h"
@@ -59,6 +60,9 @@ struct Options {
   // How old a writable layer's measured size may get before it is measured again (off the
   // RPC path).
   std::chrono::milliseconds layerSizeRefresh{std::chrono::minutes(1)};
+  // --state-cache: ListContainers, ListPodSandbox, ContainerStatus and PodSandboxStatus read
+  // Docker's state from memory (cri/state_cache.h) once startStateCache() ran.
+  bool stateCache = false;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -125,6 +129,9 @@ class CriService {
   uint64_t eventStreamReconnects() const { return events_->reconnects(); }
 
   const Options& options() const { return options_; }
+
+  // Starts following Docker's events for the state cache (no-op without --state-cache).
+  void startStateCache();
 
   // After a (re)start: copies the logs of every CRI container Docker has, so output written
   // while dockershim was down reaches the CRI log files too.
@@ -212,6 +219,19 @@ class CriService {
   Status collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,
                          std::vector<v1::PodSandboxStats>* out,
                          std::map<std::string, std::string>* imageOf);
+  // State cache (state_cache_feed.cc). A container's inspect: from memory when the cache is
+  // synced and holds it, else from Docker (and then kept).
+  Result<nlohmann::json> inspectAny(const std::string& id, const CallContext& ctx);
+  // Docker's list of CRI containers or sandboxes (`filters` as for GET /containers/json), from
+  // memory when synced (the caller re-checks CRI filters with translate::matches()).
+  Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,
+                                 const CallContext& ctx);
+  // Asks Docker again for a container (a write of ours changed it, or an event named it).
+  void refreshCached(const std::string& id);
+  // The sandbox and every kept container of its pod.
+  void refreshPod(const std::string& sandboxId);
+  void onListed(const nlohmann::json& list, uint64_t mark);
+
   // An event's pod sandbox status and the statuses of the pod's containers (events.cc).
   v1::ContainerEventResponse describeEvent(const RawEvent& event);
 
@@ -246,6 +266,7 @@ class CriService {
   // The last status of each sandbox an event described: a DELETED sandbox event carries it.
   std::mutex eventsMu_;
   std::unordered_map<std::string, v1::PodSandboxStatus> lastSandboxStatus_;
+  std::unique_ptr<StateCache> cache_;  // null without --state-cache
   // Last member: its thread calls into the others, so it stops first.
   std::unique_ptr<EventHub> events_;
 };

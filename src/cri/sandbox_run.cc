@@ -115,6 +115,7 @@ Result<std::string> CriService::dockerRuntimeFor(const std::string& handler,
 Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
                                  v1::RunPodSandboxResponse* resp, const CallContext& ctx) {
   const auto& config = req.config();
+  common::ScopeGuard refresh([&] { refreshCached(resp->pod_sandbox_id()); });
   auto runtime = dockerRuntimeFor(req.runtime_handler(), ctx);
   if (!runtime) return runtime.status().withContext("run pod sandbox");
   auto facts = dockerFacts(ctx);

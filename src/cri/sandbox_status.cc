@@ -69,7 +69,7 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
 
 Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
                                   v1::ListPodSandboxResponse* resp, const CallContext& ctx) {
-  auto list = docker_->listContainers(translate::sandboxListFilters(req.filter()), ctx.deadline);
+  auto list = listAny(translate::sandboxListFilters(req.filter()), true, ctx);
   if (!list) return list.status().withContext("list pod sandboxes");
   if (!list->is_array()) return {Code::kInternal, "list pod sandboxes: docker sent no array"};
   std::set<std::string> seen;
@@ -86,8 +86,7 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
   // A filtered answer does not say which pause containers exist: ask for all of them before
   // taking a checkpoint for an orphan.
   if (req.has_filter()) {
-    auto all = docker_->listContainers(translate::sandboxListFilters(v1::PodSandboxFilter()),
-                                       ctx.deadline);
+    auto all = listAny(translate::sandboxListFilters(v1::PodSandboxFilter()), true, ctx);
     if (!all) return all.status().withContext("list pod sandboxes");
     if (all->is_array()) {
       for (const auto& summary : *all) seen.insert(common::jsonString(summary, "Id"));

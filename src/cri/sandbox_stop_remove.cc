@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 #include "translate/container_status.h"
 #include "translate/labels.h"
@@ -24,7 +25,7 @@ nlohmann::json containersOfSandbox(const std::string& sandboxId) {
 
 Result<nlohmann::json> CriService::inspectSandbox(const std::string& id, const CallContext& ctx) {
   if (id.empty()) return Status(Code::kInvalidArgument, "pod sandbox id is empty");
-  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status();
   const auto& labels = common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels");
   if (common::jsonString(labels, translate::kContainerTypeLabel) !=
@@ -99,6 +100,7 @@ std::vector<std::string> CriService::adoptNetwork(const std::string& sandboxId,
 Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::StopPodSandboxResponse*,
                                   const CallContext& ctx) {
   const std::string& id = req.pod_sandbox_id();
+  common::ScopeGuard refresh([&] { refreshPod(id); });
   auto inspect = inspectSandbox(id, ctx);
   if (!inspect && inspect.status().code() != Code::kNotFound) {
     return inspect.status().withContext("stop pod sandbox \"" + id + "\"");
@@ -167,6 +169,7 @@ Status CriService::reconcileNetworks(docker::Deadline deadline) {
 Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
                                     v1::RemovePodSandboxResponse*, const CallContext& ctx) {
   const std::string& id = req.pod_sandbox_id();
+  common::ScopeGuard refresh([&] { refreshPod(id); });
   auto inspect = inspectSandbox(id, ctx);
   std::string fullId = id;
   if (inspect) {
