@@ -205,12 +205,31 @@ bool EventHub::publish(const RawEvent& event) {
 }
 
 void EventHub::deliver() {
+  auto nextFullList = std::chrono::steady_clock::now() + kFullListPeriod;
   for (;;) {
     RawEvent event;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+      bool ready =
+          cv_.wait_until(lock, nextFullList, [this] { return stopping_ || !pending_.empty(); });
       if (stopping_) return;
+      if (!ready) {
+        // The state cache's periodic full list: whatever a missed event left behind is mended.
+        lock.unlock();
+        nextFullList = std::chrono::steady_clock::now() + kFullListPeriod;
+        if (hooks_.listed) {
+          try {
+            uint64_t mark = hooks_.mark ? hooks_.mark() : 0;
+            auto list = docker_->listContainers(
+                nlohmann::json{{"label", nlohmann::json::array({translate::kContainerTypeLabel})}},
+                docker::deadlineIn(std::chrono::seconds(30)));
+            if (list) hooks_.listed(*list, mark);
+          } catch (const std::exception& e) {
+            spdlog::error("state cache: full list: {}", e.what());
+          }
+        }
+        continue;
+      }
       event = std::move(pending_.front());
       pending_.pop_front();
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -119,6 +120,8 @@ class EventHub {
   // Events Docker sent that wait to be described; past this the stream is reopened with a
   // resync instead.
   static constexpr size_t kMaxPending = 65536;
+  // How often the state cache gets a full list besides the one at each (re)connect.
+  static constexpr auto kFullListPeriod = std::chrono::seconds(60);
   void run();
   void follow();   // the thread reading Docker's stream
   void deliver();  // the thread describing events and handing them to subscribers
