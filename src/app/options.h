@@ -32,7 +32,7 @@ struct DaemonOptions {
   std::string cniConfDir = "/etc/cni/net.d";
   std::string cniCacheDir = "/var/lib/cni/cache";
   std::string cgroupRoot = "/sys/fs/cgroup";
-  bool stateCache = false;
+  bool stateCache = true;
   std::string metricsBindAddress = "127.0.0.1:10260";  // "0": no metrics endpoint
   std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
 };

@@ -326,10 +326,13 @@ void EventHub::follow() {
     std::snprintf(sinceText, sizeof sinceText, "%lld.%09lld",
                   static_cast<long long>(since / 1'000'000'000),
                   static_cast<long long>(since % 1'000'000'000));
+    // Docker ANDs filter keys: a label filter would drop image events (the state cache's
+    // image part needs them), so containers that are not CRI's are told apart here.
     nlohmann::json filters = {
-        {"type", {"container"}},
-        {"event", {"create", "start", "die", "destroy"}},
-        {"label", {translate::kContainerTypeLabel}},
+        {"type", {"container", "image"}},
+        {"event",
+         {"create", "start", "die", "destroy", "pull", "push", "tag", "untag", "delete", "import",
+          "load"}},
     };
     spdlog::info("container events: following docker's event stream (since {})", sinceText);
     docker::Request request;
@@ -343,6 +346,10 @@ void EventHub::follow() {
     Status st =
         docker_->stream(request, docker::Clock::time_point::max(), std::chrono::hours(24 * 365),
                         [this](const nlohmann::json& message) {
+                          if (common::jsonString(message, "Type") == "image") {
+                            if (hooks_.images) hooks_.images();
+                            return Status::ok();
+                          }
                           auto e = rawEventFromDocker(message);
                           if (e) e->emit = tracker_.accept(*e);
                           // Every event reaches the state cache; accepted ones subscribers.

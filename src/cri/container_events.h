@@ -102,6 +102,9 @@ class EventHub {
     std::function<uint64_t()> mark;
     std::function<void(const nlohmann::json& list, uint64_t mark)> listed;
     std::function<void()> lost;
+    // An image was pulled, tagged, untagged, removed, loaded or imported (on the reading
+    // thread, as it arrives).
+    std::function<void()> images;
   };
   void setCacheHooks(CacheHooks hooks) { hooks_ = std::move(hooks); }
   // Follows Docker's events now rather than at the first subscriber (the state cache needs it).

@@ -21,7 +21,7 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
   }
   // The image's digests make image_ref; an image removed since is not an error.
   nlohmann::json image;
-  if (auto img = docker_->inspectImage(common::jsonString(*inspect, "Image"), ctx.deadline); img) {
+  if (auto img = inspectImageAny(common::jsonString(*inspect, "Image"), ctx); img) {
     image = std::move(*img);
   }
   if (Status st = translate::containerStatusFromInspect(*inspect, image, resp->mutable_status());

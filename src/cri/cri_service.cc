@@ -26,6 +26,7 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
         .mark = [this] { return cache_->nextGeneration(); },
         .listed = [this](const nlohmann::json& list, uint64_t mark) { onListed(list, mark); },
         .lost = [this] { cache_->setSynced(false); },
+        .images = [this] { imagesChanged(); },
     });
   }
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {

@@ -62,7 +62,7 @@ struct Options {
   std::chrono::milliseconds layerSizeRefresh{std::chrono::minutes(1)};
   // --state-cache: ListContainers, ListPodSandbox, ContainerStatus and PodSandboxStatus read
   // Docker's state from memory (cri/state_cache.h) once startStateCache() ran.
-  bool stateCache = false;
+  bool stateCache = true;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -226,6 +226,10 @@ class CriService {
   // memory when synced (the caller re-checks CRI filters with translate::matches()).
   Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,
                                  const CallContext& ctx);
+  // An image's inspect (by ID), from memory when synced and kept, else from Docker.
+  Result<nlohmann::json> inspectImageAny(const std::string& id, const CallContext& ctx);
+  // Images were pulled, tagged or removed: what is kept of them goes.
+  void imagesChanged();
   // Asks Docker again for a container (a write of ours changed it, or an event named it).
   void refreshCached(const std::string& id);
   // The sandbox and every kept container of its pod.

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 #include "translate/image.h"
 #include "translate/image_ref.h"
@@ -22,6 +23,8 @@ Status CriService::pullImage(const v1::PullImageRequest& req, v1::PullImageRespo
 
   // Docker pulls by digest when there is one (a tag beside it is only a label).
   std::string tagOrDigest = ref->digest.empty() ? ref->tag : ref->digest;
+  // Tags and digests move: the state cache forgets its images before the call returns.
+  common::ScopeGuard forget([this] { imagesChanged(); });
   spdlog::info("pull image \"{}\"", ref->string());
   Status st = docker_->pullImage(ref->repository(), tagOrDigest, *auth,
                                  options_.pullProgressDeadline, ctx.deadline, ctx.cancelled);

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_util.h"
+#include "common/scope_guard.h"
 #include "cri/cri_service.h"
 #include "translate/image.h"
 #include "translate/image_ref.h"
@@ -26,6 +27,8 @@ Status CriService::removeImage(const v1::RemoveImageRequest& req, v1::RemoveImag
   }
   std::string id = common::jsonString(*inspect, "Id", "");
   spdlog::info("remove image \"{}\" ({})", image, id);
+  // Tags and digests go: the state cache forgets its images before the call returns.
+  common::ScopeGuard forget([this] { imagesChanged(); });
 
   // kubelet removes an image by ID and expects every tag and digest of it to go. Docker refuses
   // to delete by ID an image that has several tags, so the names go first, then the ID.

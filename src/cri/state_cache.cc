@@ -9,6 +9,8 @@ namespace dockershim::cri {
 namespace {
 // Tombstones are only needed while an inspect begun before the erase may still land.
 constexpr size_t kMaxTombstones = 4096;
+// Images kept; past this all are dropped (a node runs far fewer distinct images).
+constexpr size_t kMaxImages = 1024;
 }  // namespace
 
 uint64_t StateCache::nextGeneration() {
@@ -85,6 +87,32 @@ std::vector<std::string> StateCache::ids() const {
   return out;
 }
 
+uint64_t StateCache::imageEpoch() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return imageEpoch_;
+}
+
+void StateCache::putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch) {
+  if (id.empty()) return;
+  auto kept = std::make_shared<const nlohmann::json>(inspect);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (epoch != imageEpoch_) return;  // an image changed since the inspect was asked for
+  if (images_.size() >= kMaxImages) images_.clear();
+  images_[id] = std::move(kept);
+}
+
+std::shared_ptr<const nlohmann::json> StateCache::findImage(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = images_.find(id);
+  return it == images_.end() ? nullptr : it->second;
+}
+
+void StateCache::clearImages() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++imageEpoch_;
+  images_.clear();
+}
+
 bool StateCache::synced() const {
   std::lock_guard<std::mutex> lock(mu_);
   return synced_;
@@ -93,6 +121,11 @@ bool StateCache::synced() const {
 void StateCache::setSynced(bool synced) {
   std::lock_guard<std::mutex> lock(mu_);
   synced_ = synced;
+  if (!synced) {
+    // Image events may go unheard too.
+    ++imageEpoch_;
+    images_.clear();
+  }
 }
 
 size_t StateCache::size() const {

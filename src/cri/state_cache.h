@@ -10,8 +10,8 @@
 #include <vector>
 
 // Docker's view of every CRI container and sandbox, kept in memory so that ListContainers,
-// ListPodSandbox, ContainerStatus and PodSandboxStatus need no Docker request (WIP: not wired
-// yet).
+// ListPodSandbox, ContainerStatus and PodSandboxStatus (and the stats RPCs' lists) need no
+// Docker request.
 //
 // Consistency rule. An entry is Docker's inspect of the container, replaced whenever something
 // may have changed it: each Docker event for it (re-inspect; destroy erases), each RPC of
@@ -44,6 +44,15 @@ class StateCache {
   std::vector<Entry> list(bool sandboxes) const;
   std::vector<std::string> ids() const;
 
+  // Docker's inspect of the images containers run (ContainerStatus reports their tags and
+  // digests). Tags and digests change on tag, untag, pull, push and removal: any image event,
+  // and every image write of dockershim, empties this part (clearImages), and an inspect taken
+  // before that (its imageEpoch() is older) is not kept.
+  uint64_t imageEpoch() const;
+  void putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch);
+  std::shared_ptr<const nlohmann::json> findImage(const std::string& id) const;
+  void clearImages();
+
   bool synced() const;
   void setSynced(bool synced);
   size_t size() const;
@@ -54,6 +63,8 @@ class StateCache {
   bool synced_ = false;
   std::map<std::string, Entry> entries_;
   std::map<std::string, uint64_t> tombstones_;  // id -> generation of the erase
+  uint64_t imageEpoch_ = 0;
+  std::map<std::string, std::shared_ptr<const nlohmann::json>> images_;
 };
 
 }  // namespace dockershim::cri

@@ -75,6 +75,21 @@ Result<nlohmann::json> CriService::inspectAny(const std::string& id, const CallC
   return inspect;
 }
 
+Result<nlohmann::json> CriService::inspectImageAny(const std::string& id,
+                                                  const CallContext& ctx) {
+  if (cache_ && cache_->synced()) {
+    if (auto kept = cache_->findImage(id)) return *kept;
+  }
+  uint64_t epoch = cache_ ? cache_->imageEpoch() : 0;
+  auto inspect = docker_->inspectImage(id, ctx.deadline);
+  if (inspect && cache_) cache_->putImage(id, *inspect, epoch);
+  return inspect;
+}
+
+void CriService::imagesChanged() {
+  if (cache_) cache_->clearImages();
+}
+
 Result<nlohmann::json> CriService::listAny(const nlohmann::json& filters, bool sandboxes,
                                            const CallContext& ctx) {
   if (cache_ && cache_->synced()) {

@@ -93,7 +93,7 @@ Result<CriService::ProcessFacts> CriService::knownFacts(const std::string& id, b
       return it->second;
     }
   }
-  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status();
   ProcessFacts facts = processFactsOf(*inspect);
   rememberFacts(id, facts);
@@ -224,7 +224,7 @@ Status CriService::containerStats(const v1::ContainerStatsRequest& req,
                                   v1::ContainerStatsResponse* resp, const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "container stats: container id is empty"};
-  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status().withContext("container stats \"" + id + "\"");
   const auto& labels = common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels");
   if (common::jsonString(labels, translate::kContainerTypeLabel) !=
@@ -251,7 +251,7 @@ Status CriService::listContainerStats(const v1::ListContainerStatsRequest& req,
   filter.set_id(req.filter().id());
   filter.set_pod_sandbox_id(req.filter().pod_sandbox_id());
   *filter.mutable_label_selector() = req.filter().label_selector();
-  auto list = docker_->listContainers(translate::containerListFilters(filter), ctx.deadline);
+  auto list = listAny(translate::containerListFilters(filter), false, ctx);
   if (!list) return list.status().withContext("list container stats");
   if (!list->is_array()) return {Code::kInternal, "list container stats: docker sent no array"};
   auto layerWaitUntil = docker::deadlineIn(kLayerFirstWait);
@@ -363,7 +363,7 @@ Status CriService::podSandboxStats(const v1::PodSandboxStatsRequest& req,
   rememberFacts(status.id(), pause);
   v1::ContainerFilter filter;
   filter.set_pod_sandbox_id(status.id());
-  auto list = docker_->listContainers(translate::containerListFilters(filter), ctx.deadline);
+  auto list = listAny(translate::containerListFilters(filter), false, ctx);
   if (!list) return list.status().withContext("pod sandbox stats \"" + id + "\"");
   std::vector<v1::Container> containers;
   if (list->is_array()) {
@@ -385,10 +385,9 @@ Status CriService::podSandboxStats(const v1::PodSandboxStatsRequest& req,
 Status CriService::collectPodStats(const v1::PodSandboxFilter& filter, const CallContext& ctx,
                                    std::vector<v1::PodSandboxStats>* out,
                                    std::map<std::string, std::string>* imageOf) {
-  auto sandboxes = docker_->listContainers(translate::sandboxListFilters(filter), ctx.deadline);
+  auto sandboxes = listAny(translate::sandboxListFilters(filter), true, ctx);
   if (!sandboxes) return sandboxes.status();
-  auto containers =
-      docker_->listContainers(translate::containerListFilters(v1::ContainerFilter()), ctx.deadline);
+  auto containers = listAny(translate::containerListFilters(v1::ContainerFilter()), false, ctx);
   if (!containers) return containers.status();
   std::unordered_map<std::string, std::vector<v1::Container>> byPod;
   if (containers->is_array()) {

@@ -3,6 +3,7 @@
 #include <random>
 #include <thread>
 
+#include "app/pause_image.h"
 #include "e2e/pod_util.h"
 
 using namespace dockershim;
@@ -26,8 +27,8 @@ std::string listed(Shim& shim) {
 
 TEST_CASE("state cache: the same answers as Docker after random concurrent operations", "[cache]") {
   auto& bed = TestBed::get();
-  auto cached = bed.startShim({"--state-cache=true"}, "cache");
-  auto direct = bed.startShim({}, "cache-direct");
+  auto cached = bed.startShim({}, "cache");  // the cache is on by default
+  auto direct = bed.startShim({"--state-cache=false"}, "cache-direct");
   for (int i = 0; i < 100 && readFile(cached->log).find("following docker's event stream") ==
                                  std::string::npos;
        ++i) {
@@ -118,4 +119,48 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
 
   for (const auto& [config, podId] : pods) cleanupPod(*cached, podId);
   CHECK(listed(*cached) == listed(*direct));
+}
+
+TEST_CASE("state cache: a container's image tags follow Docker's image events", "[cache]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "cache-image");
+  for (int i = 0; i < 100 && readFile(shim->log).find("following docker's event stream") ==
+                                 std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto& engine = bed.docker();
+  // An image of its own (the label makes its ID unique), known by one tag only.
+  std::string label = "cachetest=" + std::to_string(::getpid());
+  REQUIRE(engine.importImage(app::pauseImageTar(), "cachetest/img", "1", {"LABEL " + label},
+                             docker::deadlineIn(60s)));
+  auto image = engine.inspectImage("cachetest/img:1", docker::deadlineIn(10s));
+  REQUIRE(image);
+  std::string imageId = (*image)["Id"];
+
+  auto config = podConfig("cache-image");
+  std::string podId = runPod(*shim, config);
+  auto container = containerConfig("by-id");
+  container.mutable_image()->set_image(imageId);  // as the kubelet creates them
+  std::string id;
+  REQUIRE(createContainer(*shim, podId, config, container, &id).ok());
+  CHECK(containerStatus(*shim, id).image().image() == "cachetest/img:1");
+
+  // Renamed straight through Docker: the next statuses say so once the events are heard.
+  docker::Request tag;
+  tag.method = "POST";
+  tag.path = "/images/" + imageId + "/tag?repo=cachetest/img&tag=2";
+  tag.operation = "tag_image";
+  tag.verb = docker::Verb::kModify;
+  REQUIRE(engine.call(tag, docker::deadlineIn(10s)));
+  REQUIRE(engine.removeImage("cachetest/img:1", false, docker::deadlineIn(10s)));
+  std::string now;
+  for (int i = 0; i < 100 && now != "cachetest/img:2"; ++i) {
+    now = containerStatus(*shim, id).image().image();
+    if (now != "cachetest/img:2") std::this_thread::sleep_for(50ms);
+  }
+  CHECK(now == "cachetest/img:2");
+
+  cleanupPod(*shim, podId);
+  CHECK(engine.removeImage(imageId, true, docker::deadlineIn(30s)));
 }

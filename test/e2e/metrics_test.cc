@@ -60,7 +60,8 @@ double value(const std::map<std::string, double>& samples, const std::string& se
 
 TEST_CASE("metrics: a scrape parses and its counts match the calls made", "[metrics]") {
   auto& bed = TestBed::get();
-  auto shim = bed.startShim({}, "metrics");
+  // Without the state cache every list is Docker's (with it, see cache_test.cc).
+  auto shim = bed.startShim({"--state-cache=false"}, "metrics");
   // Startup work (listing containers to resume logs) is done before counting.
   for (int i = 0; i < 100 && readFile(shim->log).find("startup work done") == std::string::npos;
        ++i) {
@@ -139,4 +140,54 @@ TEST_CASE("metrics: /healthz fails while Docker cannot be reached; 0 disables th
   auto off = bed.startShim({"--metrics-bind-address=0"}, "metrics-off");
   CHECK(readFile(off->log).find("metrics on ") == std::string::npos);
   listContainers(*off);  // it serves CRI all the same
+}
+
+TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced", "[metrics][cache]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "metrics-cache");  // the state cache is on by default
+  for (int i = 0; i < 100 && readFile(shim->log).find("following docker's event stream") ==
+                                 std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(readFile(shim->log).find("following docker's event stream") != std::string::npos);
+  int port = metricsPort(*shim);
+  auto config = podConfig("metrics-cache");
+  std::string podId = runPod(*shim, config);
+  std::string id = startContainer(*shim, podId, config, containerConfig("sleeper"));
+
+  auto round = [&] {
+    CHECK(listContainers(*shim).size() >= 1);
+    CHECK(listPods(*shim).size() >= 1);
+    CHECK(containerStatus(*shim, id).state() == v1::CONTAINER_RUNNING);
+    v1::PodSandboxStatusResponse pod;
+    CHECK(podStatus(*shim, podId, &pod, false).ok());
+    CHECK(pod.status().state() == v1::SANDBOX_READY);
+    Ctx ctx;
+    v1::ListContainerStatsRequest statsReq;
+    v1::ListContainerStatsResponse statsResp;
+    CHECK(shim->runtime->ListContainerStats(&ctx, statsReq, &statsResp).ok());
+    Ctx ctx2;
+    v1::ContainerStatsRequest oneReq;
+    oneReq.set_container_id(id);
+    v1::ContainerStatsResponse oneResp;
+    CHECK(shim->runtime->ContainerStats(&ctx2, oneReq, &oneResp).ok());
+  };
+  // The first round learns the image; the events of the start are heard by now.
+  round();
+  std::this_thread::sleep_for(1s);
+  auto before = scrape(port);
+  for (int i = 0; i < 5; ++i) round();
+  auto after = scrape(port);
+  auto delta = [&](const std::string& series) {
+    return value(after, series) - value(before, series);
+  };
+  CHECK(delta("dockershim_cri_requests_total{method=\"ContainerStatus\"}") == 5);
+  CHECK(delta("dockershim_cri_requests_total{method=\"ListContainerStats\"}") == 5);
+  // 30 calls, no inspect; at most the state cache's own periodic full list.
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"inspect_container\"}") == 0);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"inspect_image\"}") == 0);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"list_containers\"}") <= 1);
+
+  cleanupPod(*shim, podId);
 }

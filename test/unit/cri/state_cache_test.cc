@@ -63,5 +63,25 @@ TEST_CASE("state cache: ids by prefix when unique; lists by kind", "[cache]") {
   CHECK(cache.synced());
 }
 
+TEST_CASE("state cache: images are kept until an image changes", "[cache]") {
+  StateCache cache;
+  nlohmann::json image = {{"Id", "sha256:1"}, {"RepoTags", {"busybox:latest"}}};
+  cache.putImage("sha256:1", image, cache.imageEpoch());
+  REQUIRE(cache.findImage("sha256:1"));
+  CHECK((*cache.findImage("sha256:1"))["RepoTags"][0] == "busybox:latest");
+  // An inspect asked for before a tag or removal says what was: not kept.
+  auto epoch = cache.imageEpoch();
+  cache.clearImages();
+  CHECK_FALSE(cache.findImage("sha256:1"));
+  cache.putImage("sha256:1", image, epoch);
+  CHECK_FALSE(cache.findImage("sha256:1"));
+  cache.putImage("sha256:1", image, cache.imageEpoch());
+  CHECK(cache.findImage("sha256:1"));
+  // Losing the event stream (no longer synced) forgets them too.
+  cache.setSynced(true);
+  cache.setSynced(false);
+  CHECK_FALSE(cache.findImage("sha256:1"));
+}
+
 }  // namespace
 }  // namespace dockershim::cri
