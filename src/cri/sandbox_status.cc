@@ -98,6 +98,20 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
     if (seen.count(id)) continue;
     auto cp = checkpoints_->read(id);
     if (!cp) continue;
+    if (cache_) {
+      // Served from memory, a pause container created a moment ago straight through Docker
+      // (its event still on the way) would read as gone: Docker says.
+      if (auto inspect = inspectAny(id, ctx); inspect) {
+        v1::PodSandbox sandbox;
+        if (translate::sandboxFromSummary(translate::summaryFromInspect(*inspect), &sandbox) &&
+            translate::matches(req.filter(), sandbox)) {
+          *resp->add_items() = std::move(sandbox);
+        }
+        continue;
+      } else if (inspect.status().code() != Code::kNotFound) {
+        return inspect.status().withContext("list pod sandboxes");
+      }
+    }
     v1::PodSandbox sandbox;
     sandbox.set_id(id);
     sandbox.mutable_metadata()->set_name(cp->name);

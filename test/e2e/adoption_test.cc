@@ -435,7 +435,13 @@ TEST_CASE("a running sandbox with a checkpoint is not listed NOTREADY", "[adopti
 
   v1::PodSandboxFilter ready;
   ready.mutable_state()->set_state(v1::SANDBOX_READY);
-  CHECK(findPod(listPods(shim, ready), sandboxId) != nullptr);
+  // Started straight through Docker: the state cache hears of it by Docker's events.
+  bool listed = false;
+  for (int i = 0; i < 100 && !listed; ++i) {
+    listed = findPod(listPods(shim, ready), sandboxId) != nullptr;
+    if (!listed) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(listed);
   v1::PodSandboxFilter notReady;
   notReady.mutable_state()->set_state(v1::SANDBOX_NOTREADY);
   CHECK(findPod(listPods(shim, notReady), sandboxId) == nullptr);
