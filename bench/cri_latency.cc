@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "lab_stats.h"
 #include "translate/cri_api.h"
 
 namespace v1 = runtime::v1;
@@ -26,13 +27,7 @@ struct Sample {
   int errors = 0;
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using dockershim::lab::percentile;
 
 }  // namespace
 

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "lab_stats.h"
+#include "metrics_scrape.h"
 #include "translate/cri_api.h"
 
 namespace v1 = runtime::v1;
@@ -30,43 +32,14 @@ namespace {
 
 constexpr int kContainersPerPod = 5;
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t i =
-      std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
-  return v[i];
-}
+using dockershim::lab::percentile;
 
 // Sum of dockershim_docker_operations_total over every operation (-1 when no metrics).
 double dockerRequests(const std::string& hostPort) {
   if (hostPort.empty()) return -1;
-  auto colon = hostPort.rfind(':');
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(hostPort.substr(colon + 1))));
-  ::inet_pton(AF_INET, hostPort.substr(0, colon).c_str(), &addr.sin_addr);
-  std::string out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET /metrics HTTP/1.0\r\n\r\n";
-    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[8192];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
-  std::istringstream lines(out);
-  std::string line;
-  double sum = 0;
-  bool any = false;
-  while (std::getline(lines, line)) {
-    if (line.rfind("dockershim_docker_operations_total{", 0) != 0) continue;
-    sum += std::stod(line.substr(line.rfind(' ') + 1));
-    any = true;
-  }
-  return any ? sum : -1;
+  auto samples = dockershim::lab::scrapeMetrics(hostPort);
+  if (!samples) return -1;
+  return dockershim::lab::sumOf(*samples, "dockershim_docker_operations_total");
 }
 
 struct Bed {

@@ -65,6 +65,18 @@ std::optional<RawEvent> rawEventFromDocker(const nlohmann::json& message) {
   return e;
 }
 
+std::optional<RawEvent> changeEventFromDocker(const nlohmann::json& message) {
+  if (common::jsonString(message, "Type") != "container") return std::nullopt;
+  std::string action = common::jsonString(message, "Action");
+  if (action != "update" && action != "rename" && action != "pause" && action != "unpause") {
+    return std::nullopt;
+  }
+  const auto& actor = common::jsonMember(message, "Actor");
+  auto e = identify(common::jsonString(actor, "ID"), common::jsonMember(actor, "Attributes"));
+  if (e) e->emit = false;
+  return e;
+}
+
 std::optional<RawEvent> rawEventFromSummary(const nlohmann::json& summary, int64_t now) {
   auto e = identify(common::jsonString(summary, "Id"), common::jsonMember(summary, "Labels"));
   if (!e) return std::nullopt;
@@ -233,6 +245,14 @@ void EventHub::deliver() {
       event = std::move(pending_.front());
       pending_.pop_front();
     }
+    if (event.fullList) {
+      try {
+        hooks_.listed(*event.fullList, event.listMark);
+      } catch (const std::exception& e) {
+        spdlog::error("state cache: applying a full list: {}", e.what());
+      }
+      continue;
+    }
     if (hooks_.changed) {
       try {
         hooks_.changed(event.id);
@@ -285,7 +305,14 @@ Status EventHub::resync(bool initial) {
       if (auto e = rawEventFromSummary(summary, now)) current.push_back(std::move(*e));
     }
   }
-  if (hooks_.listed) hooks_.listed(*list, mark);
+  if (hooks_.listed) {
+    if (hooks_.connected) hooks_.connected();
+    RawEvent listed;
+    listed.emit = false;
+    listed.fullList = std::make_shared<const nlohmann::json>(std::move(*list));
+    listed.listMark = mark;
+    if (!publish(listed)) return Status(Code::kResourceExhausted, "too many events pending");
+  }
   for (const auto& e : tracker_.resync(current, now, initial)) {
     if (!publish(e)) return Status(Code::kResourceExhausted, "too many events pending");
   }
@@ -296,8 +323,10 @@ void EventHub::run() {
   try {
     follow();
   } catch (const std::exception& e) {
-    // Never the daemon's end: subscribers stop getting events and are told so in the log.
+    // Never the daemon's end: subscribers stop getting events and are told so in the log; the
+    // state cache stops answering from memory.
     spdlog::error("container events: stopped: {}", e.what());
+    if (hooks_.lost) hooks_.lost();
   }
 }
 
@@ -331,8 +360,8 @@ void EventHub::follow() {
     nlohmann::json filters = {
         {"type", {"container", "image"}},
         {"event",
-         {"create", "start", "die", "destroy", "pull", "push", "tag", "untag", "delete", "import",
-          "load"}},
+         {"create", "start", "die", "destroy", "update", "rename", "pause", "unpause", "pull",
+          "push", "tag", "untag", "delete", "import", "load"}},
     };
     spdlog::info("container events: following docker's event stream (since {})", sinceText);
     docker::Request request;
@@ -348,6 +377,13 @@ void EventHub::follow() {
                         [this](const nlohmann::json& message) {
                           if (common::jsonString(message, "Type") == "image") {
                             if (hooks_.images) hooks_.images();
+                            return Status::ok();
+                          }
+                          if (auto change = changeEventFromDocker(message)) {
+                            if (!hooks_.changed) return Status::ok();
+                            if (!publish(*change)) {
+                              return Status(Code::kResourceExhausted, "too many events pending");
+                            }
                             return Status::ok();
                           }
                           auto e = rawEventFromDocker(message);

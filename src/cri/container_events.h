@@ -41,11 +41,18 @@ struct RawEvent {
   int64_t timeNanos = 0;
   // Sent to subscribers (the tracker accepted it); false: only the state cache hears of it.
   bool emit = true;
+  // Not an event but a full list of CRI containers for the state cache, taken at generation
+  // `listMark`; queued with the events so the deliver thread applies it in stream order.
+  std::shared_ptr<const nlohmann::json> fullList;
+  uint64_t listMark = 0;
 };
 
 // A Docker /events message of a CRI container or sandbox: create → CREATED, start → STARTED,
 // die → STOPPED, destroy → DELETED; nullopt for anything else.
 std::optional<RawEvent> rawEventFromDocker(const nlohmann::json& message);
+// A Docker /events message that changes what an inspect of a CRI container shows without
+// changing its CRI state (update, rename, pause, unpause): for the state cache only.
+std::optional<RawEvent> changeEventFromDocker(const nlohmann::json& message);
 // A GET /containers/json entry of a CRI container or sandbox as the event of its state now
 // (created → CREATED; running, paused, restarting → STARTED; exited, dead → STOPPED).
 std::optional<RawEvent> rawEventFromSummary(const nlohmann::json& summary, int64_t nowNanos);
@@ -95,13 +102,16 @@ class EventHub {
 
   // The state cache's feed (optional; set before start()). `changed`: something happened to a
   // container (runs on the delivering thread, before the event is described). `listed`: a full
-  // list of CRI containers, after each (re)connect and periodically. `lost`: the stream ended.
+  // list of CRI containers, after each (re)connect and periodically (on the delivering thread,
+  // in order with the events). `lost`: the stream ended.
   struct CacheHooks {
     std::function<void(const std::string& id)> changed;
     // Called just before the list is asked for; its answer is handed to `listed`.
     std::function<uint64_t()> mark;
     std::function<void(const nlohmann::json& list, uint64_t mark)> listed;
     std::function<void()> lost;
+    // A list succeeded and the stream opens next (its `since` covers the moment before).
+    std::function<void()> connected;
     // An image was pulled, tagged, untagged, removed, loaded or imported (on the reading
     // thread, as it arrives).
     std::function<void()> images;

@@ -25,7 +25,12 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
         .changed = [this](const std::string& id) { refreshCached(id); },
         .mark = [this] { return cache_->nextGeneration(); },
         .listed = [this](const nlohmann::json& list, uint64_t mark) { onListed(list, mark); },
-        .lost = [this] { cache_->setSynced(false); },
+        .lost =
+            [this] {
+              cache_->setStreamUp(false);
+              cache_->invalidate();
+            },
+        .connected = [this] { cache_->setStreamUp(true); },
         .images = [this] { imagesChanged(); },
     });
   }

@@ -226,8 +226,8 @@ class CriService {
   // memory when synced (the caller re-checks CRI filters with translate::matches()).
   Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,
                                  const CallContext& ctx);
-  // An image's inspect (by ID), from memory when synced and kept, else from Docker.
-  Result<nlohmann::json> inspectImageAny(const std::string& id, const CallContext& ctx);
+  // An image's inspect (by ID or name), from memory when synced and kept, else from Docker.
+  Result<nlohmann::json> inspectImageAny(const std::string& nameOrId, const CallContext& ctx);
   // Images were pulled, tagged or removed: what is kept of them goes.
   void imagesChanged();
   // Asks Docker again for a container (a write of ours changed it, or an event named it).

@@ -115,7 +115,10 @@ Result<std::string> CriService::dockerRuntimeFor(const std::string& handler,
 Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
                                  v1::RunPodSandboxResponse* resp, const CallContext& ctx) {
   const auto& config = req.config();
-  common::ScopeGuard refresh([&] { refreshCached(resp->pod_sandbox_id()); });
+  // The state cache asks Docker again before the call returns, after any cleanup below (a
+  // pause container created then removed must not stay listed).
+  std::string createdId;
+  common::ScopeGuard refresh([&] { refreshCached(createdId); });
   auto runtime = dockerRuntimeFor(req.runtime_handler(), ctx);
   if (!runtime) return runtime.status().withContext("run pod sandbox");
   auto facts = dockerFacts(ctx);
@@ -161,6 +164,7 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
     id = docker_->createContainer(translate::randomizeName(name), *body, ctx.deadline);
   }
   if (!id) return id.status().withContext("run pod sandbox \"" + name + "\": create");
+  createdId = *id;
   spdlog::info("created sandbox \"{}\" ({})", name, *id);
   // Cleanup for every later failure: no network, container or checkpoint is left behind.
   std::string netnsPath;

@@ -96,7 +96,8 @@ void StateCache::putImage(const std::string& id, const nlohmann::json& inspect, 
   if (id.empty()) return;
   auto kept = std::make_shared<const nlohmann::json>(inspect);
   std::lock_guard<std::mutex> lock(mu_);
-  if (epoch != imageEpoch_) return;  // an image changed since the inspect was asked for
+  // An image changed since the inspect was asked for, or no event would tell of the next one.
+  if (epoch != imageEpoch_ || !synced_) return;
   if (images_.size() >= kMaxImages) images_.clear();
   images_[id] = std::move(kept);
 }
@@ -118,14 +119,27 @@ bool StateCache::synced() const {
   return synced_;
 }
 
-void StateCache::setSynced(bool synced) {
+void StateCache::setStreamUp(bool up) {
   std::lock_guard<std::mutex> lock(mu_);
-  synced_ = synced;
-  if (!synced) {
-    // Image events may go unheard too.
-    ++imageEpoch_;
-    images_.clear();
-  }
+  streamUp_ = up;
+}
+
+void StateCache::invalidate() {
+  std::lock_guard<std::mutex> lock(mu_);
+  synced_ = false;
+  invalidatedAt_ = ++generation_;
+  // Image events may go unheard too.
+  ++imageEpoch_;
+  images_.clear();
+}
+
+void StateCache::syncFrom(uint64_t mark) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (synced_ || !streamUp_ || invalidatedAt_ >= mark) return;
+  synced_ = true;
+  // Images kept while unsynced may predate a change no event told of.
+  ++imageEpoch_;
+  images_.clear();
 }
 
 size_t StateCache::size() const {

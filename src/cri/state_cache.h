@@ -20,7 +20,10 @@
 // inspect takes a generation number before it asks Docker, and an answer older than the one
 // kept is dropped; an erase leaves a tombstone so an older inspect cannot bring a removed
 // container back. While the cache is not synced (before the first full list, or while the
-// Docker event stream is down) readers ask Docker instead.
+// Docker event stream is down, or after a refresh Docker did not answer) readers ask Docker
+// instead, and the full list that syncs again re-inspects every container. The events heard are
+// create, start, die, destroy, update, rename, pause, unpause and every image change, so what
+// an inspect shows changes only with an event.
 namespace dockershim::cri {
 
 class StateCache {
@@ -53,14 +56,24 @@ class StateCache {
   std::shared_ptr<const nlohmann::json> findImage(const std::string& id) const;
   void clearImages();
 
+  // Whether readers may answer from memory. Synced by a full list (syncFrom) while the event
+  // stream is up, and only when nothing invalidated the cache after that list was asked for.
   bool synced() const;
-  void setSynced(bool synced);
+  // The stream is open (or about to be, with `since` covering the gap) / it ended.
+  void setStreamUp(bool up);
+  // What is kept may be stale (the stream ended, Docker did not answer a refresh): readers ask
+  // Docker until a full list asked for after this syncs again.
+  void invalidate();
+  // A full list asked for at generation `mark` has been applied.
+  void syncFrom(uint64_t mark);
   size_t size() const;
 
  private:
   mutable std::mutex mu_;
   uint64_t generation_ = 0;
   bool synced_ = false;
+  bool streamUp_ = false;
+  uint64_t invalidatedAt_ = 0;  // generation of the last invalidate()
   std::map<std::string, Entry> entries_;
   std::map<std::string, uint64_t> tombstones_;  // id -> generation of the erase
   uint64_t imageEpoch_ = 0;

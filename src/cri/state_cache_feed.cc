@@ -21,25 +21,37 @@ void CriService::refreshCached(const std::string& id) {
   auto inspect = docker_->inspectContainer(id, docker::deadlineIn(kRefreshTimeout));
   if (inspect) {
     cache_->put(*inspect, generation);
-  } else if (inspect.status().code() == Code::kNotFound) {
-    if (auto kept = cache_->find(id)) {
-      cache_->erase(common::jsonString(*kept->inspect, "Id"), generation);
-    }
-  } else {
-    // Docker did not answer: what is kept may be stale, so nothing is served from memory
-    // until the next full list.
-    cache_->setSynced(false);
+    return;
+  }
+  switch (inspect.status().code()) {
+    case Code::kNotFound:
+      // Gone: a tombstone even when nothing was kept, so a reader's older inspect cannot put
+      // it back.
+      if (auto kept = cache_->find(id)) {
+        cache_->erase(common::jsonString(*kept->inspect, "Id"), generation);
+      }
+      cache_->erase(id, generation);
+      return;
+    case Code::kUnavailable:
+    case Code::kDeadlineExceeded:
+    case Code::kInternal:
+    case Code::kUnknown:
+      // Docker did not answer: what is kept may be stale, so nothing is served from memory
+      // until a full list has looked at everything again.
+      cache_->invalidate();
+      return;
+    default:
+      return;  // a malformed or ambiguous id: Docker's state is not in question
   }
 }
 
 void CriService::refreshPod(const std::string& sandboxId) {
-  if (!cache_) return;
-  std::string fullId = sandboxId;
-  if (auto kept = cache_->find(sandboxId)) fullId = common::jsonString(*kept->inspect, "Id");
-  refreshCached(fullId);
+  if (!cache_ || sandboxId.empty()) return;
+  refreshCached(sandboxId);
+  // The containers' labels hold the full sandbox id; the caller may have given a prefix.
   for (const auto& e : cache_->list(false)) {
     const auto& labels = common::jsonMember(common::jsonMember(*e.inspect, "Config"), "Labels");
-    if (common::jsonString(labels, translate::kSandboxIdLabel) == fullId) {
+    if (common::jsonString(labels, translate::kSandboxIdLabel).rfind(sandboxId, 0) == 0) {
       refreshCached(common::jsonString(*e.inspect, "Id"));
     }
   }
@@ -47,13 +59,16 @@ void CriService::refreshPod(const std::string& sandboxId) {
 
 void CriService::onListed(const nlohmann::json& list, uint64_t mark) {
   if (!cache_ || !list.is_array()) return;
+  // After the cache was out of sync (a lost stream, a refresh Docker did not answer) every
+  // container is inspected again, not only those whose state differs.
+  bool everything = !cache_->synced();
   std::set<std::string> present;
   for (const auto& summary : list) {
     std::string id = common::jsonString(summary, "Id");
     if (id.empty()) continue;
     present.insert(id);
     auto kept = cache_->find(id);
-    if (!kept ||
+    if (everything || !kept ||
         common::jsonString(*kept->summary, "State") != common::jsonString(summary, "State")) {
       refreshCached(id);
     }
@@ -62,7 +77,7 @@ void CriService::onListed(const nlohmann::json& list, uint64_t mark) {
   for (const auto& id : cache_->ids()) {
     if (!present.count(id)) cache_->erase(id, mark);
   }
-  cache_->setSynced(true);
+  cache_->syncFrom(mark);
 }
 
 Result<nlohmann::json> CriService::inspectAny(const std::string& id, const CallContext& ctx) {
@@ -75,14 +90,23 @@ Result<nlohmann::json> CriService::inspectAny(const std::string& id, const CallC
   return inspect;
 }
 
-Result<nlohmann::json> CriService::inspectImageAny(const std::string& id,
-                                                  const CallContext& ctx) {
+Result<nlohmann::json> CriService::inspectImageAny(const std::string& nameOrId,
+                                                   const CallContext& ctx) {
   if (cache_ && cache_->synced()) {
-    if (auto kept = cache_->findImage(id)) return *kept;
+    if (auto kept = cache_->findImage(nameOrId)) {
+      if (kept->is_null()) return Status(Code::kNotFound, "no such image: " + nameOrId);
+      return *kept;
+    }
   }
   uint64_t epoch = cache_ ? cache_->imageEpoch() : 0;
-  auto inspect = docker_->inspectImage(id, ctx.deadline);
-  if (inspect && cache_) cache_->putImage(id, *inspect, epoch);
+  auto inspect = docker_->inspectImage(nameOrId, ctx.deadline);
+  if (cache_) {
+    if (inspect) {
+      cache_->putImage(nameOrId, *inspect, epoch);
+    } else if (inspect.status().code() == Code::kNotFound) {
+      cache_->putImage(nameOrId, nlohmann::json(), epoch);  // known absent, until an event
+    }
+  }
   return inspect;
 }
 
@@ -92,12 +116,19 @@ void CriService::imagesChanged() {
 
 Result<nlohmann::json> CriService::listAny(const nlohmann::json& filters, bool sandboxes,
                                            const CallContext& ctx) {
-  if (cache_ && cache_->synced()) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : cache_->list(sandboxes)) out.push_back(*e.summary);
-    return out;
+  if (!cache_ || !cache_->synced()) return docker_->listContainers(filters, ctx.deadline);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& e : cache_->list(sandboxes)) {
+    out.push_back(*e.summary);
+    // Docker API: a container list names the image by ID once the name it was created from
+    // no longer resolves to that image (a tag moved or removed since).
+    std::string configured = common::jsonString(*e.summary, "Image");
+    std::string imageId = common::jsonString(*e.summary, "ImageID");
+    if (sandboxes || configured.empty() || configured == imageId) continue;
+    auto image = inspectImageAny(configured, ctx);
+    if (!image || common::jsonString(*image, "Id") != imageId) out.back()["Image"] = imageId;
   }
-  return docker_->listContainers(filters, ctx.deadline);
+  return out;
 }
 
 }  // namespace dockershim::cri

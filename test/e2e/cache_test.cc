@@ -124,8 +124,8 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
 TEST_CASE("state cache: a container's image tags follow Docker's image events", "[cache]") {
   auto& bed = TestBed::get();
   auto shim = bed.startShim({}, "cache-image");
-  for (int i = 0; i < 100 && readFile(shim->log).find("following docker's event stream") ==
-                                 std::string::npos;
+  for (int i = 0;
+       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
        ++i) {
     std::this_thread::sleep_for(50ms);
   }
@@ -163,4 +163,35 @@ TEST_CASE("state cache: a container's image tags follow Docker's image events", 
 
   cleanupPod(*shim, podId);
   CHECK(engine.removeImage(imageId, true, docker::deadlineIn(30s)));
+}
+
+TEST_CASE("state cache: resources updated straight through Docker show in ContainerStatus",
+          "[cache]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "cache-update");
+  for (int i = 0;
+       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  auto config = podConfig("cache-update");
+  std::string podId = runPod(*shim, config);
+  std::string id = startContainer(*shim, podId, config, containerConfig("updated"));
+  CHECK(containerStatus(*shim, id).resources().linux().cpu_shares() != 777);
+
+  // `docker update`: no CRI state changes, only Docker's update event tells of it.
+  docker::Request update;
+  update.method = "POST";
+  update.path = "/containers/" + id + "/update";
+  update.body = R"({"CpuShares": 777})";
+  update.operation = "update_container";
+  update.verb = docker::Verb::kModify;
+  REQUIRE(bed.docker().call(update, docker::deadlineIn(10s)));
+  int64_t shares = 0;
+  for (int i = 0; i < 100 && shares != 777; ++i) {
+    shares = containerStatus(*shim, id).resources().linux().cpu_shares();
+    if (shares != 777) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(shares == 777);
+  cleanupPod(*shim, podId);
 }

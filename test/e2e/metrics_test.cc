@@ -13,19 +13,6 @@ using namespace dockershim::e2e;
 
 namespace {
 
-// The port a shim serves metrics on, from its log (it binds port 0 in tests).
-int metricsPort(const Shim& shim) {
-  std::regex line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
-  for (int i = 0; i < 100; ++i) {
-    std::smatch m;
-    std::string log = readFile(shim.log);
-    if (std::regex_search(log, m, line)) return std::stoi(m[1]);
-    std::this_thread::sleep_for(100ms);
-  }
-  FAIL("no metrics URL in " << shim.log);
-  return 0;
-}
-
 // Every sample of a Prometheus text exposition: "name{labels}" -> value. Fails on a line that
 // is neither a comment nor "series value".
 std::map<std::string, double> parseExposition(const std::string& response) {
@@ -142,11 +129,12 @@ TEST_CASE("metrics: /healthz fails while Docker cannot be reached; 0 disables th
   listContainers(*off);  // it serves CRI all the same
 }
 
-TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced", "[metrics][cache]") {
+TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced",
+          "[metrics][cache]") {
   auto& bed = TestBed::get();
   auto shim = bed.startShim({}, "metrics-cache");  // the state cache is on by default
-  for (int i = 0; i < 100 && readFile(shim->log).find("following docker's event stream") ==
-                                 std::string::npos;
+  for (int i = 0;
+       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
        ++i) {
     std::this_thread::sleep_for(100ms);
   }

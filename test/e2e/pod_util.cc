@@ -4,7 +4,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
+#include <thread>
 
 namespace dockershim::e2e {
 
@@ -185,6 +187,18 @@ std::string readFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+int metricsPort(const Shim& shim) {
+  std::regex line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
+  for (int i = 0; i < 100; ++i) {
+    std::smatch m;
+    std::string log = readFile(shim.log);
+    if (std::regex_search(log, m, line)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(100ms);
+  }
+  FAIL("no metrics URL in " << shim.log);
+  return 0;
 }
 
 void cleanupPod(Shim& shim, const std::string& podId) {

@@ -38,6 +38,8 @@ std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter&
 uint64_t capEff(Shim& shim, const std::string& id);
 // A host file's contents ("" when it cannot be read).
 std::string readFile(const std::string& path);
+// The port a shim serves metrics on, from its log (test-bed shims bind port 0).
+int metricsPort(const Shim& shim);
 // Stops and removes a pod (and its containers); failures are reported, not fatal.
 void cleanupPod(Shim& shim, const std::string& podId);
 // Docker's view of a container, straight from the engine.

@@ -40,6 +40,7 @@ class TestBed {
   const std::string& dockerLog() const { return dockerLog_; }
   docker::DockerClient& docker() { return *docker_; }
   Shim& shim() { return *shim_; }
+  int dockerdPid() const { return dockerd_.pid(); }
 
   // Registry with basic auth: user/password below.
   const std::string& registry() const { return registry_; }  // "127.0.0.1:port"

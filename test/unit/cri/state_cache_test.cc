@@ -59,13 +59,30 @@ TEST_CASE("state cache: ids by prefix when unique; lists by kind", "[cache]") {
   CHECK(cache.list(false).size() == 2);
   CHECK(cache.list(true).size() == 1);
   CHECK_FALSE(cache.synced());
-  cache.setSynced(true);
+  // A list applied while the stream is down does not sync.
+  cache.syncFrom(cache.nextGeneration());
+  CHECK_FALSE(cache.synced());
+  cache.setStreamUp(true);
+  auto mark = cache.nextGeneration();
+  // Invalidated after the list was asked for: that list does not sync either.
+  cache.invalidate();
+  cache.syncFrom(mark);
+  CHECK_FALSE(cache.synced());
+  cache.syncFrom(cache.nextGeneration());
   CHECK(cache.synced());
+  cache.invalidate();
+  CHECK_FALSE(cache.synced());
 }
 
 TEST_CASE("state cache: images are kept until an image changes", "[cache]") {
   StateCache cache;
   nlohmann::json image = {{"Id", "sha256:1"}, {"RepoTags", {"busybox:latest"}}};
+  // Not synced: no event would tell of a change, nothing is kept.
+  cache.putImage("sha256:1", image, cache.imageEpoch());
+  CHECK_FALSE(cache.findImage("sha256:1"));
+  cache.setStreamUp(true);
+  cache.syncFrom(cache.nextGeneration());
+  REQUIRE(cache.synced());
   cache.putImage("sha256:1", image, cache.imageEpoch());
   REQUIRE(cache.findImage("sha256:1"));
   CHECK((*cache.findImage("sha256:1"))["RepoTags"][0] == "busybox:latest");
@@ -78,8 +95,7 @@ TEST_CASE("state cache: images are kept until an image changes", "[cache]") {
   cache.putImage("sha256:1", image, cache.imageEpoch());
   CHECK(cache.findImage("sha256:1"));
   // Losing the event stream (no longer synced) forgets them too.
-  cache.setSynced(true);
-  cache.setSynced(false);
+  cache.invalidate();
   CHECK_FALSE(cache.findImage("sha256:1"));
 }
 

@@ -1,0 +1,199 @@
+// dockershim-lab: measures what each hop of a CRI runtime chain costs (see bench/README.md).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "common/duration.h"
+#include "cri_client.h"
+#include "json_diff.h"
+#include "metrics_scrape.h"
+#include "report.h"
+#include "scenario.h"
+#include "workload.h"
+
+using namespace dockershim;
+using namespace dockershim::lab;
+
+namespace {
+
+std::atomic<bool> gStop{false};
+
+void onSignal(int) {
+  if (gStop.exchange(true)) ::_exit(130);  // a second Ctrl-C: leave at once
+  constexpr char kMsg[] = "\ninterrupted: cleaning up (Ctrl-C again to leave at once)\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
+  (void)ignored;
+}
+
+std::chrono::milliseconds durationOption(const std::string& text, const char* flag) {
+  auto d = common::parseDuration(text);
+  if (!d) throw CLI::ValidationError(flag, d.status().message());
+  return *d;
+}
+
+bool writeJson(const std::string& dir, const std::string& name, const nlohmann::json& j) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::ofstream f(dir + "/" + name);
+  f << j.dump(2) << "\n";
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dockershim-lab: the cost of each hop of a CRI runtime chain"};
+  app.require_subcommand(1);
+
+  auto* run = app.add_subcommand("run",
+                                 "start N pods, poll them as the kubelet does while "
+                                 "sampling the daemons, time every CRI call, tear down");
+  std::string endpoint = "unix:///var/run/dockershim.sock";
+  RunOptions options;
+  std::string interval = "0", steady = "60s", metrics = "auto", out, command = "sleep 1000000";
+  std::vector<std::string> groups;
+  bool noProgress = false;
+  run->add_option("--endpoint", endpoint, "CRI endpoint")->capture_default_str();
+  run->add_option("--pods", options.pods, "pods in the batch")->capture_default_str();
+  run->add_option("--parallel", options.parallel, "pods started at once")->capture_default_str();
+  run->add_option("--interval", interval,
+                  "pod i starts no sooner than i × this (0: as fast as "
+                  "--parallel allows)")
+      ->capture_default_str();
+  run->add_option("--image", options.image, "the container image (present on the node)")
+      ->capture_default_str();
+  run->add_option("--command", command, "the container's command (split at spaces)")
+      ->capture_default_str();
+  run->add_option("--steady", steady, "how long the kubelet's polling load runs")
+      ->capture_default_str();
+  run->add_option("--reps", options.reps, "repetitions of each RPC for per-call latency")
+      ->capture_default_str();
+  run->add_option("--metrics", metrics,
+                  "dockershim's metrics host:port for the hop breakdown; auto: 127.0.0.1:10260 "
+                  "when dockershim serves there; none: no breakdown")
+      ->capture_default_str();
+  run->add_option("--group", groups,
+                  "daemon process group to sample, by pid or name (glob), optionally label=...; "
+                  "repeatable (default: dockershim dockerd containerd containerd-shim*)");
+  run->add_option("--runtime-handler", options.runtimeHandler, "RunPodSandbox runtime_handler");
+  run->add_option("--log-root", options.logRoot, "where pod log directories are made")
+      ->capture_default_str();
+  run->add_option("--out", out, "folder for results.json");
+  run->add_flag("--no-progress", noProgress, "no progress lines on stderr");
+
+  auto* diff = app.add_subcommand(
+      "diff",
+      "run one scripted pod scenario against two endpoints and report every difference "
+      "a kubelet would notice (exit 0: none, 1: some, 2: could not run)");
+  std::string endpointA, endpointB, diffOut;
+  ScenarioOptions scenario;
+  diff->add_option("a", endpointA, "first CRI endpoint")->required();
+  diff->add_option("b", endpointB, "second CRI endpoint")->required();
+  diff->add_option("--image", scenario.image, "the containers' image (present on both)")
+      ->capture_default_str();
+  diff->add_option("--work-dir", scenario.workDir, "where pod logs and the mounted folder go")
+      ->capture_default_str();
+  diff->add_option("--out", diffOut, "folder for a.json, b.json and diff.json");
+
+  CLI11_PARSE(app, argc, argv);
+
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  ::sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+
+  if (diff->parsed()) {
+    nlohmann::json records[2];
+    const std::string* endpoints[2] = {&endpointA, &endpointB};
+    for (int i = 0; i < 2; ++i) {
+      CriClient cri(*endpoints[i]);
+      v1::VersionRequest vreq;
+      v1::VersionResponse version;
+      if (auto st = cri.call(&v1::RuntimeService::Stub::Version, vreq, &version); !st.ok()) {
+        std::fprintf(stderr, "%s: %s\n", endpoints[i]->c_str(), st.error_message().c_str());
+        return 2;
+      }
+      std::fprintf(stderr, "scenario against %s (%s %s)\n", endpoints[i]->c_str(),
+                   version.runtime_name().c_str(), version.runtime_version().c_str());
+      records[i] = runScenario(cri, scenario);
+      records[i]["runtime"] = version.runtime_name() + " " + version.runtime_version();
+    }
+    nlohmann::json report = nlohmann::json::array();
+    const auto& stepsA = records[0]["steps"];
+    const auto& stepsB = records[1]["steps"];
+    size_t n = std::max(stepsA.size(), stepsB.size());
+    for (size_t i = 0; i < n; ++i) {
+      nlohmann::json sa = i < stepsA.size() ? stepsA[i] : nlohmann::json();
+      nlohmann::json sb = i < stepsB.size() ? stepsB[i] : nlohmann::json();
+      std::string step = sa.is_object() ? sa.value("step", "") : sb.value("step", "");
+      for (const auto& d : jsonDiff(sa, sb)) {
+        std::printf("%s: %s: %s | %s\n", step.c_str(), d.path.c_str(), d.a.dump().c_str(),
+                    d.b.dump().c_str());
+        report.push_back({{"step", step}, {"path", d.path}, {"a", d.a}, {"b", d.b}});
+      }
+    }
+    std::printf("%zu steps, %zu differences (a: %s, b: %s)\n", n, report.size(),
+                records[0]["runtime"].get<std::string>().c_str(),
+                records[1]["runtime"].get<std::string>().c_str());
+    if (!diffOut.empty()) {
+      if (!writeJson(diffOut, "a.json", records[0]) || !writeJson(diffOut, "b.json", records[1]) ||
+          !writeJson(diffOut, "diff.json", report)) {
+        std::fprintf(stderr, "cannot write to %s\n", diffOut.c_str());
+        return 2;
+      }
+    }
+    return report.empty() ? 0 : 1;
+  }
+  if (run->parsed()) {
+    try {
+      options.interval = durationOption(interval, "--interval");
+      options.steady = durationOption(steady, "--steady");
+    } catch (const CLI::Error& e) {
+      return app.exit(e);
+    }
+    if (options.pods < 1 || options.parallel < 1 || options.reps < 1) {
+      std::fprintf(stderr, "--pods, --parallel and --reps must be at least 1\n");
+      return 2;
+    }
+    options.command.clear();
+    for (size_t pos = 0; pos < command.size();) {
+      size_t end = command.find(' ', pos);
+      if (end == std::string::npos) end = command.size();
+      if (end > pos) options.command.push_back(command.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    if (groups.empty()) groups = {"dockershim", "dockerd", "containerd", "containerd-shim*"};
+    for (const auto& g : groups) {
+      auto spec = parseGroupSpec(g);
+      if (!spec) {
+        std::fprintf(stderr, "--group: %s\n", spec.status().message().c_str());
+        return 2;
+      }
+      options.groups.push_back(*spec);
+    }
+    if (metrics == "auto") {
+      options.metrics = isDockershimMetrics("127.0.0.1:10260") ? "127.0.0.1:10260" : "";
+    } else if (metrics != "none") {
+      options.metrics = metrics;
+    }
+    options.progress = !noProgress;
+    CriClient cri(endpoint);
+    Workload workload(cri, options, gStop);
+    auto results = workload.run();
+    printRun(results, stdout);
+    if (!out.empty() && !writeJson(out, "results.json", results)) {
+      std::fprintf(stderr, "cannot write %s/results.json\n", out.c_str());
+      return 1;
+    }
+    if (results.contains("error")) return 1;
+    bool clean = results["leftovers"].value("clean", false);
+    return gStop ? 130 : (clean ? 0 : 1);
+  }
+  return 0;
+}

@@ -1,0 +1,180 @@
+// The overhead lab (dockershim-lab) end to end against the test bed's shim and dockerd.
+#include <signal.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "e2e/pod_util.h"
+
+using namespace dockershim;
+using namespace dockershim::e2e;
+
+namespace {
+
+std::vector<std::string> labArgs(Shim& shim, const std::string& out, int pods,
+                                 const std::string& steady) {
+  auto& bed = TestBed::get();
+  return {LAB_BINARY,     "run",
+          "--endpoint",   "unix://" + shim.socket,
+          "--pods",       std::to_string(pods),
+          "--parallel",   "2",
+          "--steady",     steady,
+          "--reps",       "5",
+          "--metrics",    "127.0.0.1:" + std::to_string(metricsPort(shim)),
+          "--group",      "dockershim=" + std::to_string(shim.process.pid()),
+          "--group",      "dockerd=" + std::to_string(bed.dockerdPid()),
+          "--group",      "shims=containerd-shim*",
+          "--image",      "busybox",
+          "--log-root",   bed.dir() + "/lab-logs",
+          "--out",        out,
+          "--no-progress"};
+}
+
+size_t labPodsLeft(Shim& shim, const std::string& runId) {
+  v1::PodSandboxFilter filter;
+  (*filter.mutable_label_selector())["dockershim-lab.run"] = runId;
+  return listPods(shim, filter).size();
+}
+
+}  // namespace
+
+TEST_CASE("lab: run measures a small batch and leaves nothing behind", "[lab]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "lab");
+  std::string out = bed.dir() + "/lab-run";
+  auto args = labArgs(*shim, out, 3, "3s");
+  std::string cmd;
+  for (const auto& a : args) cmd += "'" + a + "' ";
+  std::string output;
+  int rc = runCommand(cmd + "2>&1", &output);
+  INFO(output);
+  CHECK(rc == 0);
+  auto r = nlohmann::json::parse(readFile(out + "/results.json"));
+
+  CHECK(r["runtime"]["name"] == "docker");
+  const auto& startup = r["startup"];
+  CHECK(startup["pods"] == 3);
+  CHECK(startup["running"] == 3);
+  CHECK(startup["errors"].empty());
+  CHECK(startup["latency_ms"]["count"] == 3);
+  CHECK(startup["latency_ms"]["p50"].get<double>() > 0);
+  // The phases add up to no more than the whole.
+  for (const char* phase : {"run_sandbox", "create_container", "start_container"}) {
+    CHECK(startup["phases_ms"][phase]["max"].get<double>() <=
+          startup["latency_ms"]["max"].get<double>());
+  }
+  CHECK(startup["throughput_pods_per_min"].get<double>() > 0);
+
+  // Steady state: the daemons were sampled every second.
+  const auto& groups = r["steady"]["groups"];
+  CHECK(groups["dockershim"]["samples"].get<int>() >= 2);
+  CHECK(groups["dockershim"]["rss_bytes"]["last"].get<double>() > 1e6);
+  CHECK(groups["dockerd"]["rss_bytes"]["last"].get<double>() > 1e6);
+  CHECK(groups["dockershim"]["cpu_cores"]["mean"].get<double>() >= 0);
+  CHECK(groups["shims"]["processes_last"].get<int>() >= 6);  // a sandbox and a container a pod
+  CHECK(r["steady"]["calls"]["ListContainers"]["latency_ms"]["count"].get<int>() >= 2);
+  CHECK(r["steady"]["calls"]["ListContainers"]["errors"] == 0);
+
+  // Per call, with the hops from dockershim's metrics.
+  const auto& pc = r["per_call"];
+  for (const char* rpc : {"Version", "ListContainers", "ContainerStatus", "PodSandboxStatus",
+                          "ListContainerStats", "ExecSync", "ImageStatus"}) {
+    INFO(rpc);
+    REQUIRE(pc.contains(rpc));
+    CHECK(pc[rpc]["errors"] == 0);
+    CHECK(pc[rpc]["latency_ms"]["p50"].get<double>() > 0);
+    REQUIRE(pc[rpc].contains("hops_ms"));
+  }
+  CHECK(pc["ExecSync"]["hops_ms"]["docker_requests_per_call"].get<double>() >= 3);
+  CHECK(pc["ExecSync"]["hops_ms"]["docker"].get<double>() > 0);
+  // Served from the state cache: no Docker request.
+  CHECK(pc["ListContainers"]["hops_ms"]["docker_requests_per_call"].get<double>() == 0);
+  CHECK(pc["ListContainers"]["hops_ms"]["dockershim"].get<double>() > 0);
+
+  CHECK(r["teardown"]["errors"].empty());
+  CHECK(r["leftovers"]["clean"] == true);
+  CHECK(r["leftovers"]["sandboxes"] == 0);
+  CHECK(labPodsLeft(*shim, r["run_id"]) == 0);
+  CHECK(r["series"].size() >= 3);
+  // The human summary names each phase.
+  CHECK(output.find("batch startup: 3 of 3 pods running") != std::string::npos);
+  CHECK(output.find("[clean]") != std::string::npos);
+}
+
+TEST_CASE("lab: Ctrl-C during a run cleans up", "[lab]") {
+  auto& bed = TestBed::get();
+  auto shim = bed.startShim({}, "lab-interrupt");
+  std::string out = bed.dir() + "/lab-interrupt";
+  auto lab = Process::spawn(labArgs(*shim, out, 2, "10m"), bed.dir() + "/lab-interrupt.log");
+  // Interrupted in the steady phase, when every pod runs.
+  v1::PodSandboxFilter filter;
+  bool running = false;
+  for (int i = 0; i < 300 && !running; ++i) {
+    int ready = 0;
+    for (const auto& p : listPods(*shim)) {
+      if (p.labels().count("dockershim-lab.run") && p.state() == v1::SANDBOX_READY) ++ready;
+    }
+    running = ready == 2;
+    if (!running) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(running);
+  std::this_thread::sleep_for(1s);
+  ::kill(lab.pid(), SIGINT);
+  int status = 0;
+  REQUIRE(lab.waitExit(60s, status));
+  INFO(readFile(bed.dir() + "/lab-interrupt.log"));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  auto r = nlohmann::json::parse(readFile(out + "/results.json"));
+  CHECK(r["interrupted"] == true);
+  CHECK(r["leftovers"]["clean"] == true);
+  CHECK(labPodsLeft(*shim, r["run_id"]) == 0);
+}
+
+TEST_CASE("lab: diff finds no difference between equal runtimes and names the ones it finds",
+          "[lab]") {
+  auto& bed = TestBed::get();
+  auto cached = bed.startShim({}, "diff-a");
+  auto direct = bed.startShim({"--state-cache=false"}, "diff-b");
+  std::string work = bed.dir() + "/lab-diff";
+  auto diffCommand = [&](Shim& a, Shim& b, const std::string& out) {
+    return std::string(LAB_BINARY) + " diff unix://" + a.socket + " unix://" + b.socket +
+           " --image busybox --work-dir " + work + " --out " + out + " 2>&1";
+  };
+  int before = countDockerContainers();
+  std::string output;
+  int rc = runCommand(diffCommand(*cached, *direct, bed.dir() + "/diff-same"), &output);
+  INFO(output);
+  CHECK(rc == 0);
+  CHECK(output.find(" 0 differences") != std::string::npos);
+  auto a = nlohmann::json::parse(readFile(bed.dir() + "/diff-same/a.json"));
+  // The scenario ran whole: the pod and both containers, exec, logs, removal, failures.
+  std::map<std::string, nlohmann::json> steps;
+  for (const auto& s : a["steps"]) steps[s["step"]] = s;
+  CHECK(steps["RunPodSandbox"]["code"] == "OK");
+  CHECK(steps["ContainerStatus exited exiter"]["response"]["exit_code"] == 3);
+  CHECK(steps["ContainerStatus exited exiter"]["response"]["state"] == "CONTAINER_EXITED");
+  CHECK(steps["ExecSync env, user, workdir, mount"]["response"]["stdout"] ==
+        "bar baz\n1000\n/tmp\nhello from the host\n");
+  CHECK(steps["ExecSync read-only mount"]["response"]["stdout"] == "ro\n");
+  CHECK(steps["ExecSync exit code"]["response"]["exit_code"] == 7);
+  CHECK(steps["log of exiter"]["response"].size() == 2);
+  CHECK(steps["ContainerStatus removed runner"]["code"] == "NOT_FOUND");
+  CHECK(steps["ContainerStatus of a missing container"]["code"] == "NOT_FOUND");
+  CHECK(steps["PodSandboxStatus removed"]["code"] == "NOT_FOUND");
+  CHECK(countDockerContainers() == before);
+
+  // A runtime whose network is not ready: every pod step differs, and the diff says where.
+  std::string emptyConf = bed.dir() + "/diff-empty-cni";
+  std::filesystem::create_directories(emptyConf);
+  auto noNetwork =
+      bed.startShim({"--network-plugin=cni", "--cni-conf-dir=" + emptyConf}, "diff-nonet");
+  rc = runCommand(diffCommand(*cached, *noNetwork, bed.dir() + "/diff-other"), &output);
+  INFO(output);
+  CHECK(rc == 1);
+  CHECK(output.find("Status: /response/NetworkReady: true | false") != std::string::npos);
+  CHECK(output.find("RunPodSandbox: /code: \"OK\" | \"FAILED_PRECONDITION\"") != std::string::npos);
+  CHECK(countDockerContainers() == before);
+}
