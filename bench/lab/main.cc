@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "common/duration.h"
+#include "compare.h"
 #include "cri_client.h"
 #include "json_diff.h"
 #include "metrics_scrape.h"
@@ -100,6 +101,35 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   diff->add_option("--out", diffOut, "folder for a.json, b.json and diff.json");
 
+  auto* compare = app.add_subcommand(
+      "compare",
+      "start a private Docker with dockershim and a private containerd with its CRI "
+      "plugin, run the same workload on each (A B A B) and write a report folder");
+  CompareOptions cmp;
+  std::string cmpSteady = "60s";
+  compare->add_option("--out", cmp.out, "report folder")->required();
+  compare->add_option("--pods", cmp.pods, "the pod count of the headline charts")
+      ->capture_default_str();
+  compare->add_option("--pod-counts", cmp.podCounts, "pod counts of the cost-vs-pods charts")
+      ->delimiter(',')
+      ->capture_default_str();
+  compare->add_option("--rounds", cmp.rounds, "runs per runtime and pod count")
+      ->capture_default_str();
+  compare->add_option("--parallel", cmp.parallel, "pods started at once")->capture_default_str();
+  compare->add_option("--steady", cmpSteady, "steady phase of each run")->capture_default_str();
+  compare->add_option("--reps", cmp.reps, "repetitions of each RPC")->capture_default_str();
+  compare->add_option("--work-dir", cmp.workDir, "state of the private runtimes (short path)");
+  compare->add_option("--dockershim", cmp.dockershimBinary, "the dockershim binary");
+  compare->add_option("--also", cmp.also, "another CRI endpoint to run as a third column");
+  compare->add_option("--also-group", cmp.alsoGroups,
+                      "process groups to sample for --also endpoints (as --group of run)");
+  compare->add_flag("--no-progress", noProgress, "no progress lines on stderr");
+  std::string reportFrom;
+  auto* report = app.add_subcommand("report",
+                                    "write the CSVs, charts and report.md again from "
+                                    "a compare folder's results.json");
+  report->add_option("folder", reportFrom, "the compare folder")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   struct sigaction sa {};
@@ -108,6 +138,34 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 
+  if (compare->parsed()) {
+    try {
+      cmp.steady = durationOption(cmpSteady, "--steady");
+    } catch (const CLI::Error& e) {
+      return app.exit(e);
+    }
+    if (cmp.dockershimBinary.empty()) {
+      // Beside the build folder's bench/: build/dockershim.
+      std::error_code ec;
+      auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+      cmp.dockershimBinary = (self.parent_path().parent_path() / "dockershim").string();
+    }
+    if (cmp.busyboxScript.empty()) {
+      cmp.busyboxScript = std::string(DOCKERSHIM_SOURCE_DIR) + "/packaging/make-busybox-rootfs.sh";
+    }
+    cmp.progress = !noProgress;
+    return runCompare(cmp, gStop);
+  }
+  if (report->parsed()) {
+    std::ifstream in(reportFrom + "/results.json");
+    nlohmann::json results = nlohmann::json::parse(in, nullptr, false);
+    if (results.is_discarded() || !results.contains("runs")) {
+      std::fprintf(stderr, "%s/results.json is not a compare result\n", reportFrom.c_str());
+      return 2;
+    }
+    writeReport(results, reportFrom);
+    return 0;
+  }
   if (diff->parsed()) {
     nlohmann::json records[2];
     const std::string* endpoints[2] = {&endpointA, &endpointB};

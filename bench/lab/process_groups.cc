@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
@@ -60,6 +61,14 @@ Result<GroupSpec> parseGroupSpec(std::string_view text) {
     spec.pid = *pid;
   } else {
     spec.pattern = std::string(what);
+    if (auto at = spec.pattern.find('@'); at != std::string::npos) {
+      spec.cmdlineContains = spec.pattern.substr(at + 1);
+      spec.pattern.resize(at);
+      if (spec.pattern.empty()) {
+        return Status(Code::kInvalidArgument,
+                      "process group \"" + std::string(text) + "\": no name before '@'");
+      }
+    }
   }
   if (spec.label.empty()) spec.label = std::string(what);
   return spec;
@@ -127,6 +136,12 @@ std::vector<GroupReading> GroupSampler::read() const {
           exeRead = true;
         }
         match = matchesName(specs_[i], name, exe);
+      }
+      if (match && !specs_[i].cmdlineContains.empty()) {
+        auto cmdline = common::readSmallFile(procDir + "/cmdline");
+        if (!cmdline) continue;
+        std::replace(cmdline->begin(), cmdline->end(), '\0', ' ');
+        match = cmdline->find(specs_[i].cmdlineContains) != std::string::npos;
       }
       if (match) add(i, *pid);
     }

@@ -16,9 +16,13 @@ struct GroupSpec {
   std::string label;    // how reports name the group
   int pid = 0;          // one process, or
   std::string pattern;  // every process whose name matches (shell glob: "containerd-shim*")
+  // With a pattern: only processes whose command line holds this (the shims of one containerd
+  // hold its socket path).
+  std::string cmdlineContains;
 };
 
-// "dockerd", "containerd-shim*", "1234", or "label=<pid or pattern>".
+// "dockerd", "containerd-shim*", "1234", "label=<pid or pattern>", "pattern@text" (a pattern
+// and a command-line filter).
 Result<GroupSpec> parseGroupSpec(std::string_view text);
 
 // Whether a process belongs to a group by name: its comm (the kernel cuts it at 15 bytes) or

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "e2e/pod_util.h"
@@ -177,4 +178,50 @@ TEST_CASE("lab: diff finds no difference between equal runtimes and names the on
   CHECK(output.find("Status: /response/NetworkReady: true | false") != std::string::npos);
   CHECK(output.find("RunPodSandbox: /code: \"OK\" | \"FAILED_PRECONDITION\"") != std::string::npos);
   CHECK(countDockerContainers() == before);
+}
+
+TEST_CASE("lab: compare runs both chains on private runtimes and writes the report", "[lab]") {
+  auto& bed = TestBed::get();
+  std::string out = bed.dir() + "/compare";
+  // Sockets live below the work folder: a short path.
+  std::string work = "/tmp/dslab-e2e-" + std::to_string(::getpid());
+  std::string cmd = std::string(LAB_BINARY) + " compare --out " + out +
+                    " --pods 2 --pod-counts 1,2 --rounds 1 --steady 2s --reps 3 --parallel 2" +
+                    " --work-dir " + work + " --dockershim " + DOCKERSHIM_BINARY +
+                    " --no-progress 2>&1";
+  std::string output;
+  int rc = runCommand(cmd, &output);
+  INFO(output);
+  CHECK(rc == 0);
+  auto results = nlohmann::json::parse(readFile(out + "/results.json"));
+  REQUIRE(results["runs"].size() == 4);  // 2 pod counts × 1 round × 2 runtimes
+  std::set<std::string> runtimes;
+  for (const auto& run : results["runs"]) {
+    std::string runtime = run["runtime"];
+    runtimes.insert(runtime);
+    INFO(runtime << " at " << run["pods"]);
+    const auto& r = run["result"];
+    CHECK(r["startup"]["running"] == run["pods"]);
+    CHECK(r["leftovers"]["clean"] == true);
+    CHECK(r["steady"]["groups"]["shims"]["processes_last"].get<int>() >=
+          2 * run["pods"].get<int>());
+    // Only dockershim's calls split into hops.
+    CHECK(r["per_call"]["ListContainers"].contains("hops_ms") == (runtime == "docker+dockershim"));
+  }
+  CHECK(runtimes == std::set<std::string>{"docker+dockershim", "containerd"});
+  for (const char* chart :
+       {"memory", "cpu", "latency", "cpu_vs_pods", "memory_vs_pods", "latency_vs_pods"}) {
+    INFO(chart);
+    CHECK(readFile(out + "/" + chart + ".png").rfind("\x89PNG", 0) == 0);
+    CHECK(readFile(out + "/" + chart + ".svg").find("<svg") != std::string::npos);
+  }
+  std::string report = readFile(out + "/report.md");
+  CHECK(report.find("| docker+dockershim |") != std::string::npos);
+  CHECK(report.find("| containerd |") != std::string::npos);
+  CHECK(readFile(out + "/runs.csv").find("containerd,2,1,") != std::string::npos);
+  // The private runtimes are gone with their state.
+  CHECK_FALSE(std::filesystem::exists(work));
+  std::string procs;
+  runCommand("pgrep -f '" + work + "' || true", &procs);
+  CHECK(procs.empty());
 }

@@ -29,6 +29,9 @@ struct FakeProc {
                                 << " 0 -1 4194560 100 0 0 0 " << utime << " " << stime
                                 << " 0 0 20 0 1 0 100 1000000 250\n";
     std::ofstream(dir / "status") << "Name:\t" << comm << "\nVmRSS:\t   " << rssKb << " kB\n";
+    std::string cmdline =
+        exe + std::string(1, '\0') + "-address" + std::string(1, '\0') + "/run/" + comm + ".sock";
+    std::ofstream(dir / "cmdline") << cmdline;
     if (!exe.empty()) fs::create_symlink(exe, dir / "exe");
   }
 };
@@ -50,6 +53,11 @@ TEST_CASE("lab: process group specs", "[lab]") {
   CHECK_FALSE(parseGroupSpec(""));
   CHECK_FALSE(parseGroupSpec("=x"));
   CHECK_FALSE(parseGroupSpec("x="));
+  auto d = parseGroupSpec("mine=containerd-shim*@/run/x.sock");
+  REQUIRE(d);
+  CHECK(d->pattern == "containerd-shim*");
+  CHECK(d->cmdlineContains == "/run/x.sock");
+  CHECK_FALSE(parseGroupSpec("x=@y"));
   GroupSpec shim = *parseGroupSpec("containerd-shim-runc-v2");
   // The kernel cuts comm at 15 bytes: the executable's name still matches.
   CHECK(matchesName(shim, "containerd-shim", "containerd-shim-runc-v2"));
@@ -82,6 +90,13 @@ TEST_CASE("lab: groups summed over their processes from /proc", "[lab]") {
   CHECK(r[3].label == "me");
   CHECK(r[3].cpuNanos == 5'000'000'000ull);
   CHECK(r[4].processes() == 0);
+  // Narrowed by the command line (the shims of one containerd name its socket).
+  GroupSampler narrowed({*parseGroupSpec("containerd-shim*@-address /run/containerd-shim.sock"),
+                         *parseGroupSpec("containerd-shim*@/run/other.sock")},
+                        proc.root.string());
+  auto n = narrowed.read();
+  CHECK(n[0].processes() == 2);
+  CHECK(n[1].processes() == 0);
 
   // Between readings: per-process deltas; a new process counts whole; a gone one nothing.
   GroupReading before;

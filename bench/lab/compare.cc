@@ -1,0 +1,422 @@
+#include "compare.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "chart.h"
+#include "common/small_file.h"
+#include "private_chain.h"
+#include "workload.h"
+
+namespace dockershim::lab {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Runtime {
+  std::string name;
+  std::string endpoint;
+  std::vector<GroupSpec> groups;
+  std::string metrics;
+};
+
+bool writeFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+std::string firstLine(const std::string& command) {
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[256];
+    if (std::fgets(buf, sizeof buf, p)) out = buf;
+    ::pclose(p);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+nlohmann::json describeMachine() {
+  utsname u{};
+  ::uname(&u);
+  long memKb = 0;
+  if (auto meminfo = common::readSmallFile("/proc/meminfo")) {
+    std::sscanf(meminfo->c_str(), "MemTotal: %ld kB", &memKb);
+  }
+  std::string cpu;
+  if (auto info = common::readSmallFile("/proc/cpuinfo", 4u << 20)) {
+    auto at = info->find("model name");
+    if (at != std::string::npos) {
+      auto colon = info->find(':', at);
+      auto end = info->find('\n', at);
+      if (colon != std::string::npos && end != std::string::npos && colon < end) {
+        cpu = info->substr(colon + 2, end - colon - 2);
+      }
+    }
+  }
+  return {{"cpus", ::sysconf(_SC_NPROCESSORS_ONLN)},
+          {"cpu_model", cpu},
+          {"memory_gib", static_cast<double>(memKb) / 1048576.0},
+          {"kernel", std::string(u.release)},
+          {"cgroup", fs::exists("/sys/fs/cgroup/cgroup.controllers") ? "v2" : "v1"},
+          {"runc", firstLine("runc --version 2>/dev/null")},
+          {"containerd", firstLine("containerd --version 2>/dev/null")}};
+}
+
+double num(const nlohmann::json& j, std::initializer_list<const char*> path) {
+  const nlohmann::json* at = &j;
+  for (const char* key : path) {
+    if (!at->is_object()) return 0;
+    auto it = at->find(key);
+    if (it == at->end()) return 0;
+    at = &*it;
+  }
+  return at->is_number() ? at->get<double>() : 0;
+}
+
+// A run's steady-state daemon cost: (daemons, shims) of cpu cores or RSS bytes (means).
+std::pair<double, double> steadyCost(const nlohmann::json& run, const char* what) {
+  double daemons = 0, shims = 0;
+  const auto& groups = run["result"]["steady"]["groups"];
+  if (!groups.is_object()) return {0, 0};
+  for (const auto& [label, g] : groups.items()) {
+    double v = num(g, {what, "mean"});
+    (label == "shims" ? shims : daemons) += v;
+  }
+  return {daemons, shims};
+}
+
+double mean(const std::vector<double>& v) {
+  if (v.empty()) return 0;
+  double s = 0;
+  for (double x : v) s += x;
+  return s / static_cast<double>(v.size());
+}
+
+struct Aggregate {
+  double cpuDaemons = 0, cpuShims = 0, rssDaemons = 0, rssShims = 0;
+  double p50 = 0, p90 = 0, p99 = 0, throughput = 0, teardown = 0;
+  int runs = 0;
+};
+
+std::map<std::pair<std::string, int>, Aggregate> aggregate(const nlohmann::json& runs) {
+  std::map<std::pair<std::string, int>, std::vector<const nlohmann::json*>> by;
+  for (const auto& r : runs)
+    by[{r["runtime"].get<std::string>(), r["pods"].get<int>()}].push_back(&r);
+  std::map<std::pair<std::string, int>, Aggregate> out;
+  for (const auto& [key, list] : by) {
+    std::vector<double> cd, cs, rd, rs, p50, p90, p99, tp, td;
+    for (const auto* r : list) {
+      auto [a, b] = steadyCost(*r, "cpu_cores");
+      cd.push_back(a);
+      cs.push_back(b);
+      auto [c, d] = steadyCost(*r, "rss_bytes");
+      rd.push_back(c / 1048576.0);
+      rs.push_back(d / 1048576.0);
+      const auto& s = (*r)["result"]["startup"];
+      p50.push_back(num(s, {"latency_ms", "p50"}));
+      p90.push_back(num(s, {"latency_ms", "p90"}));
+      p99.push_back(num(s, {"latency_ms", "p99"}));
+      tp.push_back(num(s, {"throughput_pods_per_min"}));
+      td.push_back(num((*r)["result"], {"teardown", "wall_s"}));
+    }
+    out[key] = {mean(cd),  mean(cs),  mean(rd), mean(rs), mean(p50),
+                mean(p90), mean(p99), mean(tp), mean(td), static_cast<int>(list.size())};
+  }
+  return out;
+}
+
+void saveChart(const Chart& chart, const std::string& out, const std::string& name) {
+  writeFile(out + "/" + name + ".svg", renderSvg(chart));
+  writeFile(out + "/" + name + ".png", renderPng(chart));
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+void writeReport(const nlohmann::json& results, const std::string& out) {
+  const auto& runs = results["runs"];
+  int headline = results["options"].value("pods", 105);
+  std::vector<std::string> runtimes;
+  std::set<int> countSet;
+  for (const auto& r : runs) {
+    std::string name = r["runtime"];
+    if (std::find(runtimes.begin(), runtimes.end(), name) == runtimes.end())
+      runtimes.push_back(name);
+    countSet.insert(r["pods"].get<int>());
+  }
+  std::vector<int> counts(countSet.begin(), countSet.end());
+  auto agg = aggregate(runs);
+
+  // CSVs.
+  std::string runsCsv =
+      "runtime,pods,round,startup_p50_ms,startup_p90_ms,startup_p99_ms,pods_per_min,"
+      "cpu_daemons_cores,cpu_shims_cores,rss_daemons_mib,rss_shims_mib,teardown_s,clean\n";
+  std::string groupsCsv = "runtime,pods,round,group,cpu_mean,cpu_p95,rss_mean_mib,rss_last_mib\n";
+  std::string callsCsv =
+      "runtime,pods,round,rpc,p50_ms,p99_ms,mean_ms,transport_ms,dockershim_ms,docker_ms,"
+      "docker_requests\n";
+  for (const auto& r : runs) {
+    const auto& res = r["result"];
+    std::string head = r["runtime"].get<std::string>() + "," +
+                       std::to_string(r["pods"].get<int>()) + "," +
+                       std::to_string(r["round"].get<int>());
+    auto [cd, cs] = steadyCost(r, "cpu_cores");
+    auto [rd, rs] = steadyCost(r, "rss_bytes");
+    runsCsv += head + "," + fmt("%.1f", num(res, {"startup", "latency_ms", "p50"})) + "," +
+               fmt("%.1f", num(res, {"startup", "latency_ms", "p90"})) + "," +
+               fmt("%.1f", num(res, {"startup", "latency_ms", "p99"})) + "," +
+               fmt("%.1f", num(res, {"startup", "throughput_pods_per_min"})) + "," +
+               fmt("%.4f", cd) + "," + fmt("%.4f", cs) + "," + fmt("%.1f", rd / 1048576) + "," +
+               fmt("%.1f", rs / 1048576) + "," + fmt("%.2f", num(res, {"teardown", "wall_s"})) +
+               "," + (res["leftovers"].value("clean", false) ? "yes" : "no") + "\n";
+    if (res["steady"]["groups"].is_object()) {
+      for (const auto& [label, g] : res["steady"]["groups"].items()) {
+        groupsCsv += head + "," + label + "," + fmt("%.4f", num(g, {"cpu_cores", "mean"})) + "," +
+                     fmt("%.4f", num(g, {"cpu_cores", "p95"})) + "," +
+                     fmt("%.1f", num(g, {"rss_bytes", "mean"}) / 1048576) + "," +
+                     fmt("%.1f", num(g, {"rss_bytes", "last"}) / 1048576) + "\n";
+      }
+    }
+    if (res["per_call"].is_object()) {
+      for (const auto& [rpc, e] : res["per_call"].items()) {
+        callsCsv += head + "," + rpc + "," + fmt("%.3f", num(e, {"latency_ms", "p50"})) + "," +
+                    fmt("%.3f", num(e, {"latency_ms", "p99"})) + "," +
+                    fmt("%.3f", num(e, {"latency_ms", "mean"}));
+        if (e.contains("hops_ms")) {
+          callsCsv += "," + fmt("%.3f", num(e, {"hops_ms", "transport"})) + "," +
+                      fmt("%.3f", num(e, {"hops_ms", "dockershim"})) + "," +
+                      fmt("%.3f", num(e, {"hops_ms", "docker"})) + "," +
+                      fmt("%.2f", num(e, {"hops_ms", "docker_requests_per_call"}));
+        } else {
+          callsCsv += ",,,,";
+        }
+        callsCsv += "\n";
+      }
+    }
+  }
+  writeFile(out + "/runs.csv", runsCsv);
+  writeFile(out + "/groups.csv", groupsCsv);
+  writeFile(out + "/per_call.csv", callsCsv);
+
+  // The 2018 post's three charts, at the headline count.
+  std::string at = " (" + std::to_string(headline) + " pods)";
+  Chart memory{.kind = Chart::Kind::kBars,
+               .title = "Runtime memory" + at,
+               .yLabel = "RSS, MiB",
+               .series = {"daemons", "shims", "total"},
+               .categories = runtimes};
+  Chart cpu{.kind = Chart::Kind::kBars,
+            .title = "Runtime CPU" + at,
+            .yLabel = "cores",
+            .series = {"daemons", "shims", "total"},
+            .categories = runtimes};
+  Chart latency{.kind = Chart::Kind::kBars,
+                .title = "Pod startup latency" + at,
+                .yLabel = "ms",
+                .series = {"p50", "p90", "p99"},
+                .categories = runtimes};
+  for (const auto& name : runtimes) {
+    auto a = agg[{name, headline}];
+    memory.values.push_back({a.rssDaemons, a.rssShims, a.rssDaemons + a.rssShims});
+    cpu.values.push_back({a.cpuDaemons, a.cpuShims, a.cpuDaemons + a.cpuShims});
+    latency.values.push_back({a.p50, a.p90, a.p99});
+  }
+  saveChart(memory, out, "memory");
+  saveChart(cpu, out, "cpu");
+  saveChart(latency, out, "latency");
+  // Cost against pod count.
+  auto line = [&](const std::string& title, const std::string& y, auto value) {
+    Chart c{.kind = Chart::Kind::kLines,
+            .title = title,
+            .yLabel = y,
+            .xLabel = "pods",
+            .series = runtimes};
+    for (int n : counts) c.xs.push_back(n);
+    for (const auto& name : runtimes) {
+      std::vector<double> ys;
+      for (int n : counts) {
+        auto it = agg.find({name, n});
+        ys.push_back(it == agg.end() ? std::nan("") : value(it->second));
+      }
+      c.values.push_back(ys);
+    }
+    return c;
+  };
+  saveChart(line("Runtime CPU vs pods", "cores",
+                 [](const Aggregate& a) { return a.cpuDaemons + a.cpuShims; }),
+            out, "cpu_vs_pods");
+  saveChart(line("Runtime memory vs pods", "RSS, MiB",
+                 [](const Aggregate& a) { return a.rssDaemons + a.rssShims; }),
+            out, "memory_vs_pods");
+  saveChart(line("Pod startup p50 vs pods", "ms", [](const Aggregate& a) { return a.p50; }), out,
+            "latency_vs_pods");
+
+  // report.md
+  const auto& m = results["machine"];
+  std::string md = "# dockershim-lab compare\n\n";
+  md += "Machine: " + std::to_string(m.value("cpus", 0)) + " CPUs (" +
+        m.value("cpu_model", std::string()) + "), " + fmt("%.0f", m.value("memory_gib", 0.0)) +
+        " GiB, kernel " + m.value("kernel", std::string()) + ", cgroup " +
+        m.value("cgroup", std::string()) + "; " + m.value("containerd", std::string()) + "; " +
+        m.value("runc", std::string()) + "; Docker " + m.value("docker", std::string()) + ".\n\n";
+  const auto& o = results["options"];
+  md += "Workload: `dockershim-lab run` with " + std::to_string(o.value("parallel", 0)) +
+        " pods started at once, " + fmt("%.0f", o.value("steady_s", 0.0)) +
+        " s of the kubelet's polling load, " + std::to_string(o.value("rounds", 0)) +
+        " rounds per runtime and pod count, runtimes alternated.\n\n";
+  md += "## At " + std::to_string(headline) + " pods\n\n";
+  md +=
+      "| runtime | CPU daemons | CPU shims | CPU total | RSS daemons MiB | RSS shims MiB | RSS "
+      "total MiB | startup p50 ms | p90 | p99 | pods/min |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& name : runtimes) {
+    auto a = agg[{name, headline}];
+    md += "| " + name + " | " + fmt("%.3f", a.cpuDaemons) + " | " + fmt("%.3f", a.cpuShims) +
+          " | " + fmt("%.3f", a.cpuDaemons + a.cpuShims) + " | " + fmt("%.0f", a.rssDaemons) +
+          " | " + fmt("%.0f", a.rssShims) + " | " + fmt("%.0f", a.rssDaemons + a.rssShims) + " | " +
+          fmt("%.0f", a.p50) + " | " + fmt("%.0f", a.p90) + " | " + fmt("%.0f", a.p99) + " | " +
+          fmt("%.1f", a.throughput) + " |\n";
+  }
+  if (runtimes.size() >= 2) {
+    auto a = agg[{runtimes[0], headline}];
+    auto b = agg[{runtimes[1], headline}];
+    auto ratio = [](double x, double y) { return y > 0 ? fmt("%.2f×", x / y) : std::string("–"); };
+    md += "\n" + runtimes[0] + " against " + runtimes[1] + ": CPU " +
+          ratio(a.cpuDaemons + a.cpuShims, b.cpuDaemons + b.cpuShims) + ", memory " +
+          ratio(a.rssDaemons + a.rssShims, b.rssDaemons + b.rssShims) + ", startup p50 " +
+          ratio(a.p50, b.p50) + ", p99 " + ratio(a.p99, b.p99) + ".\n";
+  }
+  md += "\n![memory](memory.png) ![cpu](cpu.png) ![latency](latency.png)\n\n";
+  md +=
+      "## Cost against pod count\n\n![cpu vs pods](cpu_vs_pods.png) "
+      "![memory vs pods](memory_vs_pods.png) ![latency vs pods](latency_vs_pods.png)\n\n";
+  md += "| runtime | pods | CPU total | RSS total MiB | startup p50 ms | p99 | teardown s |\n";
+  md += "| --- | --- | --- | --- | --- | --- | --- |\n";
+  for (const auto& name : runtimes) {
+    for (int n : counts) {
+      auto it = agg.find({name, n});
+      if (it == agg.end()) continue;
+      const auto& a = it->second;
+      md += "| " + name + " | " + std::to_string(n) + " | " +
+            fmt("%.3f", a.cpuDaemons + a.cpuShims) + " | " +
+            fmt("%.0f", a.rssDaemons + a.rssShims) + " | " + fmt("%.0f", a.p50) + " | " +
+            fmt("%.0f", a.p99) + " | " + fmt("%.1f", a.teardown) + " |\n";
+    }
+  }
+  md +=
+      "\n## How to read this\n\n"
+      "- *daemons* are the long-running processes of the chain (dockershim, dockerd and "
+      "Docker's containerd; or containerd alone), *shims* the per-container "
+      "containerd-shim processes; CPU is cores used on average during the steady phase, "
+      "memory the resident set summed over the group's processes.\n"
+      "- Pod startup is the time from RunPodSandbox to the container seen running, for pods "
+      "started in a batch; p99 shows the queueing of the batch.\n"
+      "- per_call.csv splits each call of dockershim into transport (gRPC), dockershim's "
+      "own time and time inside Docker (from dockershim's metrics); runs.csv and "
+      "groups.csv have every run, results.json every sample.\n";
+  writeFile(out + "/report.md", md);
+}
+
+int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {
+  std::string work =
+      options.workDir.empty() ? "/tmp/dslab-" + std::to_string(::getpid()) : options.workDir;
+  std::error_code ec;
+  fs::create_directories(work, ec);
+  fs::create_directories(options.out, ec);
+  ChainOptions chain{.workDir = work,
+                     .dockershimBinary = options.dockershimBinary,
+                     .busyboxScript = options.busyboxScript};
+  std::fprintf(stderr, "[compare] starting a private Docker with dockershim in %s\n", work.c_str());
+  DockerChain docker(chain);
+  if (Status st = docker.start(); !st) {
+    std::fprintf(stderr, "compare: %s\n", st.message().c_str());
+    return 2;
+  }
+  auto tar = docker.saveImages(work + "/images.tar");
+  if (!tar) {
+    std::fprintf(stderr, "compare: %s\n", tar.status().message().c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "[compare] starting a private containerd (CRI plugin)\n");
+  ContainerdChain containerd(chain);
+  if (Status st = containerd.start(*tar); !st) {
+    std::fprintf(stderr, "compare: %s\n", st.message().c_str());
+    return 2;
+  }
+  std::vector<Runtime> runtimes = {
+      {"docker+dockershim", docker.endpoint(), docker.groups(), docker.metrics()},
+      {"containerd", containerd.endpoint(), containerd.groups(), ""},
+  };
+  std::vector<GroupSpec> alsoGroups;
+  for (const auto& g : options.alsoGroups) {
+    if (auto spec = parseGroupSpec(g)) alsoGroups.push_back(*spec);
+  }
+  for (const auto& e : options.also) runtimes.push_back({e, e, alsoGroups, ""});
+
+  std::set<int> countSet(options.podCounts.begin(), options.podCounts.end());
+  countSet.insert(options.pods);
+  nlohmann::json results;
+  results["machine"] = describeMachine();
+  results["machine"]["docker"] = docker.version;
+  results["options"] = {{"pods", options.pods},
+                        {"pod_counts", std::vector<int>(countSet.begin(), countSet.end())},
+                        {"rounds", options.rounds},
+                        {"parallel", options.parallel},
+                        {"steady_s", std::chrono::duration<double>(options.steady).count()},
+                        {"reps", options.reps}};
+  results["runs"] = nlohmann::json::array();
+  int total =
+      static_cast<int>(countSet.size()) * options.rounds * static_cast<int>(runtimes.size());
+  int done = 0;
+  bool clean = true;
+  for (int count : countSet) {
+    for (int round = 1; round <= options.rounds; ++round) {
+      for (const auto& rt : runtimes) {
+        if (stop) break;
+        ++done;
+        std::fprintf(stderr, "[compare] run %d of %d: %s, %d pods, round %d\n", done, total,
+                     rt.name.c_str(), count, round);
+        RunOptions run;
+        run.pods = count;
+        run.parallel = options.parallel;
+        run.steady = options.steady;
+        run.reps = options.reps;
+        run.metrics = rt.metrics;
+        run.groups = rt.groups;
+        run.logRoot = work + "/logs";
+        run.progress = options.progress;
+        CriClient cri(rt.endpoint);
+        Workload workload(cri, run, stop);
+        auto result = workload.run();
+        if (!result["leftovers"].value("clean", false)) clean = false;
+        results["runs"].push_back(
+            {{"runtime", rt.name}, {"pods", count}, {"round", round}, {"result", result}});
+        // Kept as it goes: an interrupted comparison still has what was measured.
+        writeFile(options.out + "/results.json", results.dump(1) + "\n");
+      }
+    }
+  }
+  writeReport(results, options.out);
+  std::fprintf(stderr, "[compare] report in %s/report.md\n", options.out.c_str());
+  containerd.stop();
+  docker.stop();
+  fs::remove_all(work, ec);
+  return clean ? 0 : 1;
+}
+
+}  // namespace dockershim::lab
