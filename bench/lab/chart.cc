@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kWidth = 800;
 constexpr int kHeight = 480;
-constexpr int kLeft = 80, kRight = 200, kTop = 60, kBottom = 60;
+constexpr int kLeft = 80, kRight = 230, kTop = 60, kBottom = 60;
 constexpr uint32_t kPalette[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
 constexpr uint32_t kInk = 0x222222, kGrid = 0xdddddd;
 
@@ -137,7 +137,9 @@ std::vector<Prim> layout(const Chart& c) {
   for (size_t s = 0; s < c.series.size(); ++s) {
     int y = kTop + 10 + static_cast<int>(s) * 26;
     rect(kWidth - kRight + 16, y, 14, 14, colorOf(s));
-    text(kWidth - kRight + 38, y, c.series[s], -1, 2, kInk);
+    // A long name in the small size rather than cut at the edge.
+    int scale = Canvas::textWidth(c.series[s], 2) <= kRight - 44 ? 2 : 1;
+    text(kWidth - kRight + 38, y + (scale == 1 ? 4 : 0), c.series[s], -1, scale, kInk);
   }
   return out;
 }
