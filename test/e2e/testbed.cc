@@ -188,7 +188,8 @@ void TestBed::startDocker() {
 void TestBed::buildBusybox() {
   std::string root = dir_ + "/busybox-root";
   std::string out;
-  if (runCommand(std::string(E2E_SOURCE_DIR) + "/../../packaging/make-busybox-rootfs.sh " + root, &out) != 0) {
+  if (runCommand(std::string(E2E_SOURCE_DIR) + "/../../packaging/make-busybox-rootfs.sh " + root,
+                 &out) != 0) {
     throw std::runtime_error("busybox rootfs: " + out);
   }
   std::string tarPath = dir_ + "/busybox.tar";
