@@ -83,10 +83,19 @@ double num(const nlohmann::json& j, std::initializer_list<const char*> path) {
   return at->is_number() ? at->get<double>() : 0;
 }
 
+// j[key], or an empty object when j is no object or has no such key (results.json of an
+// interrupted run lacks the phases it did not reach).
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json none = nlohmann::json::object();
+  if (!j.is_object()) return none;
+  auto it = j.find(key);
+  return it == j.end() ? none : *it;
+}
+
 // A run's steady-state daemon cost: (daemons, shims) of cpu cores or RSS bytes (means).
 std::pair<double, double> steadyCost(const nlohmann::json& run, const char* what) {
   double daemons = 0, shims = 0;
-  const auto& groups = run["result"]["steady"]["groups"];
+  const auto& groups = field(field(field(run, "result"), "steady"), "groups");
   if (!groups.is_object()) return {0, 0};
   for (const auto& [label, g] : groups.items()) {
     double v = num(g, {what, "mean"});
@@ -109,9 +118,16 @@ struct Aggregate {
 };
 
 std::map<std::pair<std::string, int>, Aggregate> aggregate(const nlohmann::json& runs) {
-  std::map<std::pair<std::string, int>, std::vector<const nlohmann::json*>> by;
-  for (const auto& r : runs)
-    by[{r["runtime"].get<std::string>(), r["pods"].get<int>()}].push_back(&r);
+  std::map<std::pair<std::string, int>, std::vector<const nlohmann::json*>> by, partial;
+  for (const auto& r : runs) {
+    // A run that failed or was interrupted counts only where no complete one exists: its
+    // missing phases would read as zeros.
+    const auto& res = field(r, "result");
+    bool complete = !res.contains("error") && !res.value("interrupted", false);
+    (complete ? by : partial)[{r["runtime"].get<std::string>(), r["pods"].get<int>()}].push_back(
+        &r);
+  }
+  for (auto& [key, list] : partial) by.try_emplace(key, std::move(list));
   std::map<std::pair<std::string, int>, Aggregate> out;
   for (const auto& [key, list] : by) {
     std::vector<double> cd, cs, rd, rs, p50, p90, p99, tp, td;
@@ -122,12 +138,12 @@ std::map<std::pair<std::string, int>, Aggregate> aggregate(const nlohmann::json&
       auto [c, d] = steadyCost(*r, "rss_bytes");
       rd.push_back(c / 1048576.0);
       rs.push_back(d / 1048576.0);
-      const auto& s = (*r)["result"]["startup"];
+      const auto& s = field(field(*r, "result"), "startup");
       p50.push_back(num(s, {"latency_ms", "p50"}));
       p90.push_back(num(s, {"latency_ms", "p90"}));
       p99.push_back(num(s, {"latency_ms", "p99"}));
       tp.push_back(num(s, {"throughput_pods_per_min"}));
-      td.push_back(num((*r)["result"], {"teardown", "wall_s"}));
+      td.push_back(num(*r, {"result", "teardown", "wall_s"}));
     }
     out[key] = {mean(cd),  mean(cs),  mean(rd), mean(rs), mean(p50),
                 mean(p90), mean(p99), mean(tp), mean(td), static_cast<int>(list.size())};
@@ -146,11 +162,95 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+// report.md's per-call tables at `pods`: each RPC's p50 on each runtime (mean over rounds) with
+// the ratio of the first two, then the hop split of the runtimes that report one (dockershim).
+std::string perCallSection(const nlohmann::json& runs, const std::vector<std::string>& runtimes,
+                           int pods) {
+  struct Call {
+    std::vector<double> p50, p99, mean, transport, own, docker, requests;
+    double reps = 0, errors = 0;
+  };
+  std::map<std::string, std::map<std::string, Call>> by;  // runtime -> rpc
+  std::set<std::string> rpcs;
+  for (const auto& r : runs) {
+    const auto& perCall = field(field(r, "result"), "per_call");
+    if (r["pods"].get<int>() != pods || !perCall.is_object()) continue;
+    for (const auto& [rpc, e] : perCall.items()) {
+      auto& c = by[r["runtime"].get<std::string>()][rpc];
+      rpcs.insert(rpc);
+      c.p50.push_back(num(e, {"latency_ms", "p50"}));
+      c.p99.push_back(num(e, {"latency_ms", "p99"}));
+      c.mean.push_back(num(e, {"latency_ms", "mean"}));
+      c.reps += num(e, {"reps"});
+      c.errors += num(e, {"errors"});
+      if (e.contains("hops_ms")) {
+        c.transport.push_back(num(e, {"hops_ms", "transport"}));
+        c.own.push_back(num(e, {"hops_ms", "dockershim"}));
+        c.docker.push_back(num(e, {"hops_ms", "docker"}));
+        c.requests.push_back(num(e, {"hops_ms", "docker_requests_per_call"}));
+      }
+    }
+  }
+  if (rpcs.empty()) return "";
+  std::string md = "## Per call at " + std::to_string(pods) + " pods\n\n";
+  md +=
+      "Client-seen latency in ms, p50 and p99, mean over rounds. A call that failed is marked "
+      "with how often: its time is that of the error, and it has no ratio.\n\n| call |";
+  std::string rule = "| --- |";
+  for (const auto& name : runtimes) {
+    md += " " + name + " p50 | p99 |";
+    rule += " --- | --- |";
+  }
+  if (runtimes.size() >= 2) {
+    md += " p50 ratio |";
+    rule += " --- |";
+  }
+  md += "\n" + rule + "\n";
+  for (const auto& rpc : rpcs) {
+    md += "| " + rpc + " |";
+    for (const auto& name : runtimes) {
+      const auto& c = by[name][rpc];
+      std::string failed =
+          c.errors > 0 ? " (failed " + fmt("%.0f", c.errors) + " of " + fmt("%.0f", c.reps) + ")"
+                       : "";
+      md += c.p50.empty()
+                ? std::string(" – | – |")
+                : " " + fmt("%.2f", mean(c.p50)) + failed + " | " + fmt("%.2f", mean(c.p99)) + " |";
+    }
+    if (runtimes.size() >= 2) {
+      const auto& a = by[runtimes[0]][rpc];
+      const auto& b = by[runtimes[1]][rpc];
+      md += !a.p50.empty() && !b.p50.empty() && mean(b.p50) > 0 && a.errors == 0 && b.errors == 0
+                ? " " + fmt("%.2f×", mean(a.p50) / mean(b.p50)) + " |"
+                : std::string(" – |");
+    }
+    md += "\n";
+  }
+  for (const auto& name : runtimes) {
+    bool any = false;
+    for (const auto& [rpc, c] : by[name]) any = any || !c.transport.empty();
+    if (!any) continue;
+    md += "\n" + name +
+          ": where each call's time goes (means in ms, from dockershim's metrics): gRPC "
+          "transport, dockershim's own time, time inside Docker's API, and Docker requests per "
+          "call.\n\n";
+    md += "| call | client mean | transport | dockershim | Docker | Docker requests |\n";
+    md += "| --- | --- | --- | --- | --- | --- |\n";
+    for (const auto& [rpc, c] : by[name]) {
+      if (c.transport.empty()) continue;
+      md += "| " + rpc + " | " + fmt("%.2f", mean(c.mean)) + " | " +
+            fmt("%.2f", mean(c.transport)) + " | " + fmt("%.2f", mean(c.own)) + " | " +
+            fmt("%.2f", mean(c.docker)) + " | " + fmt("%.1f", mean(c.requests)) + " |\n";
+    }
+  }
+  return md + "\n";
+}
+
 }  // namespace
 
 void writeReport(const nlohmann::json& results, const std::string& out) {
-  const auto& runs = results["runs"];
-  int headline = results["options"].value("pods", 105);
+  const auto& runs = field(results, "runs");
+  int headline = field(results, "options").value("pods", 105);
   std::vector<std::string> runtimes;
   std::set<int> countSet;
   for (const auto& r : runs) {
@@ -171,7 +271,7 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
       "runtime,pods,round,rpc,p50_ms,p99_ms,mean_ms,transport_ms,dockershim_ms,docker_ms,"
       "docker_requests\n";
   for (const auto& r : runs) {
-    const auto& res = r["result"];
+    const auto& res = field(r, "result");
     std::string head = r["runtime"].get<std::string>() + "," +
                        std::to_string(r["pods"].get<int>()) + "," +
                        std::to_string(r["round"].get<int>());
@@ -183,17 +283,17 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
                fmt("%.1f", num(res, {"startup", "throughput_pods_per_min"})) + "," +
                fmt("%.4f", cd) + "," + fmt("%.4f", cs) + "," + fmt("%.1f", rd / 1048576) + "," +
                fmt("%.1f", rs / 1048576) + "," + fmt("%.2f", num(res, {"teardown", "wall_s"})) +
-               "," + (res["leftovers"].value("clean", false) ? "yes" : "no") + "\n";
-    if (res["steady"]["groups"].is_object()) {
-      for (const auto& [label, g] : res["steady"]["groups"].items()) {
+               "," + (field(res, "leftovers").value("clean", false) ? "yes" : "no") + "\n";
+    if (const auto& groups = field(field(res, "steady"), "groups"); groups.is_object()) {
+      for (const auto& [label, g] : groups.items()) {
         groupsCsv += head + "," + label + "," + fmt("%.4f", num(g, {"cpu_cores", "mean"})) + "," +
                      fmt("%.4f", num(g, {"cpu_cores", "p95"})) + "," +
                      fmt("%.1f", num(g, {"rss_bytes", "mean"}) / 1048576) + "," +
                      fmt("%.1f", num(g, {"rss_bytes", "last"}) / 1048576) + "\n";
       }
     }
-    if (res["per_call"].is_object()) {
-      for (const auto& [rpc, e] : res["per_call"].items()) {
+    if (const auto& perCall = field(res, "per_call"); perCall.is_object()) {
+      for (const auto& [rpc, e] : perCall.items()) {
         callsCsv += head + "," + rpc + "," + fmt("%.3f", num(e, {"latency_ms", "p50"})) + "," +
                     fmt("%.3f", num(e, {"latency_ms", "p99"})) + "," +
                     fmt("%.3f", num(e, {"latency_ms", "mean"}));
@@ -267,14 +367,14 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
             "latency_vs_pods");
 
   // report.md
-  const auto& m = results["machine"];
+  const auto& m = field(results, "machine");
   std::string md = "# dockershim-lab compare\n\n";
   md += "Machine: " + std::to_string(m.value("cpus", 0)) + " CPUs (" +
         m.value("cpu_model", std::string()) + "), " + fmt("%.0f", m.value("memory_gib", 0.0)) +
         " GiB, kernel " + m.value("kernel", std::string()) + ", cgroup " +
         m.value("cgroup", std::string()) + "; " + m.value("containerd", std::string()) + "; " +
         m.value("runc", std::string()) + "; Docker " + m.value("docker", std::string()) + ".\n\n";
-  const auto& o = results["options"];
+  const auto& o = field(results, "options");
   md += "Workload: `dockershim-lab run` with " + std::to_string(o.value("parallel", 0)) +
         " pods started at once, " + fmt("%.0f", o.value("steady_s", 0.0)) +
         " s of the kubelet's polling load, " + std::to_string(o.value("rounds", 0)) +
@@ -302,6 +402,7 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
           ratio(a.p50, b.p50) + ", p99 " + ratio(a.p99, b.p99) + ".\n";
   }
   md += "\n![memory](memory.png) ![cpu](cpu.png) ![latency](latency.png)\n\n";
+  md += perCallSection(runs, runtimes, headline);
   md +=
       "## Cost against pod count\n\n![cpu vs pods](cpu_vs_pods.png) "
       "![memory vs pods](memory_vs_pods.png) ![latency vs pods](latency_vs_pods.png)\n\n";
@@ -403,7 +504,7 @@ int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {
         CriClient cri(rt.endpoint);
         Workload workload(cri, run, stop);
         auto result = workload.run();
-        if (!result["leftovers"].value("clean", false)) clean = false;
+        if (!field(result, "leftovers").value("clean", false)) clean = false;
         results["runs"].push_back(
             {{"runtime", rt.name}, {"pods", count}, {"round", round}, {"result", result}});
         // Kept as it goes: an interrupted comparison still has what was measured.

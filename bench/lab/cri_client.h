@@ -30,6 +30,16 @@ class CriClient {
     return (stub<Stub>().*method)(&ctx, req, resp);
   }
 
+  // call(), also storing the client-seen time in ms in `*ms`.
+  template <class Stub, class Req, class Resp>
+  grpc::Status timedCall(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                         const Req& req, Resp* resp, double* ms) const {
+    auto t = std::chrono::steady_clock::now();
+    grpc::Status st = call(method, req, resp);
+    *ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+    return st;
+  }
+
   v1::RuntimeService::Stub& runtime() const { return *runtime_; }
   v1::ImageService::Stub& images() const { return *images_; }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -28,5 +29,10 @@ nlohmann::json toJson(const Summary& s);
 // Cores used between two readings of a cumulative CPU time taken `wallSeconds` apart; 0 when
 // the interval is empty or the counter went back (a process was replaced).
 double coresBetween(uint64_t cpuNanosBefore, uint64_t cpuNanosAfter, double wallSeconds);
+
+// Milliseconds from `t` to now on the steady clock.
+inline double msSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
 
 }  // namespace dockershim::lab

@@ -1,9 +1,6 @@
 #include "private_chain.h"
 
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -50,62 +47,6 @@ Status waitForCri(const std::string& endpoint, Child& process, std::chrono::seco
 
 }  // namespace
 
-Result<Child> Child::spawn(const std::vector<std::string>& argv, const std::string& log) {
-  int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (out < 0) return Status(Code::kInternal, "cannot open " + log);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out);
-    return Status(Code::kInternal, "fork failed");
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::dup2(out, STDOUT_FILENO);
-    ::dup2(out, STDERR_FILENO);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out);
-  Child c;
-  c.pid_ = pid;
-  return c;
-}
-
-bool Child::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-void Child::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return;
-  ::kill(-pid_, SIGTERM);
-  auto until = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < until) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      ::kill(-pid_, SIGKILL);  // whatever of its group is left
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  ::kill(-pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
-
 std::string bridgeConflist(const std::string& name, const std::string& bridge,
                            const std::string& subnet, const std::string& ipamDir) {
   nlohmann::json conf = {
@@ -135,7 +76,7 @@ Status DockerChain::start() {
        "--exec-root=" + dir() + "/exec", "--pidfile=" + dir() + "/docker.pid",
        "--host=unix://" + dockerSocket(), "--bridge=none", "--iptables=false", "--ip-masq=false",
        "--userland-proxy=false"},
-      dir() + "/dockerd.log");
+      dir() + "/dockerd.log", Child::Term::kGroup);
   if (!dockerd) return dockerd.status();
   dockerd_ = std::move(*dockerd);
   docker::DockerClientImpl client(dockerSocket());
@@ -173,7 +114,7 @@ Status DockerChain::start() {
        "--network-plugin=cni", "--cni-conf-dir=" + dir() + "/cni",
        "--cni-bin-dir=" + options_.cniBinDir, "--cni-cache-dir=" + dir() + "/cni-cache",
        "--metrics-bind-address=127.0.0.1:0", "--streaming-bind-addr=127.0.0.1:0"},
-      dir() + "/dockershim.log");
+      dir() + "/dockershim.log", Child::Term::kGroup);
   if (!shim) return shim.status();
   dockershim_ = std::move(*shim);
   if (Status st = waitForCri(endpoint(), dockershim_, 120s); !st) {
@@ -192,8 +133,8 @@ Status DockerChain::start() {
 }
 
 void DockerChain::stop() {
-  dockershim_.stop();
-  dockerd_.stop();
+  dockershim_.stop(30s);
+  dockerd_.stop(30s);
 }
 
 std::vector<GroupSpec> DockerChain::groups() const {
@@ -256,8 +197,8 @@ Status ContainerdChain::start(const std::string& imagesTar) {
   if (!writeText(dir() + "/config.toml", config)) {
     return Status(Code::kInternal, "cannot write " + dir() + "/config.toml");
   }
-  auto c =
-      Child::spawn({"containerd", "--config", dir() + "/config.toml"}, dir() + "/containerd.log");
+  auto c = Child::spawn({"containerd", "--config", dir() + "/config.toml"},
+                        dir() + "/containerd.log", Child::Term::kGroup);
   if (!c) return c.status();
   containerd_ = std::move(*c);
   if (Status st = waitForCri(endpoint(), containerd_, 60s); !st) {
@@ -270,7 +211,7 @@ Status ContainerdChain::start(const std::string& imagesTar) {
   return Status::ok();
 }
 
-void ContainerdChain::stop() { containerd_.stop(); }
+void ContainerdChain::stop() { containerd_.stop(30s); }
 
 std::vector<GroupSpec> ContainerdChain::groups() const {
   return {

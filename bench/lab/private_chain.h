@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/child_process.h"
 #include "dockershim/status.h"
 #include "process_groups.h"
 
@@ -15,31 +16,9 @@
 // pause image dockershim embeds) and are copied from Docker into containerd.
 namespace dockershim::lab {
 
-class Child {
- public:
-  Child() = default;
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  Child(Child&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
-  Child& operator=(Child&& other) noexcept {
-    if (this != &other) {
-      stop();
-      pid_ = other.pid_;
-      other.pid_ = -1;
-    }
-    return *this;
-  }
-  ~Child() { stop(); }
-  // In its own process group, stdout and stderr appended to `log`.
-  static Result<Child> spawn(const std::vector<std::string>& argv, const std::string& log);
-  pid_t pid() const { return pid_; }
-  bool running();
-  // SIGTERM to the group, SIGKILL after `grace`.
-  void stop(std::chrono::milliseconds grace = std::chrono::seconds(30));
-
- private:
-  pid_t pid_ = -1;
-};
+// Each daemon runs in its own process group, spawned with Term::kGroup: stopping it sends
+// SIGTERM to the group.
+using Child = common::ChildProcess;
 
 struct ChainOptions {
   std::string workDir;           // state of both runtimes

@@ -13,16 +13,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
 struct Timed {
   std::map<std::string, std::vector<double>> ms;
   std::map<std::string, int> errors;
-  void record(const std::string& rpc, Clock::time_point t, const grpc::Status& st) {
-    ms[rpc].push_back(msSince(t));
-    if (!st.ok()) ++errors[rpc];
+  // Calls `method` and records its time and outcome under `rpc`.
+  template <class Stub, class Req, class Resp>
+  void call(const CriClient& cri, const std::string& rpc,
+            grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), const Req& req,
+            Resp* resp) {
+    double took = 0;
+    if (!cri.timedCall(method, req, resp, &took).ok()) ++errors[rpc];
+    ms[rpc].push_back(took);
   }
   nlohmann::json json() const {
     nlohmann::json out = nlohmann::json::object();
@@ -47,16 +48,13 @@ nlohmann::json Workload::steadyState() {
   auto end = begin + options_.steady;
   auto nextStats = begin;
   for (auto tick = begin; Clock::now() < end && !stopping(); tick += std::chrono::seconds(1)) {
-    auto t = Clock::now();
     v1::ListPodSandboxRequest podsReq;
     v1::ListPodSandboxResponse pods;
-    timed.record("ListPodSandbox", t,
-                 cri_.call(&v1::RuntimeService::Stub::ListPodSandbox, podsReq, &pods));
-    t = Clock::now();
+    timed.call(cri_, "ListPodSandbox", &v1::RuntimeService::Stub::ListPodSandbox, podsReq, &pods);
     v1::ListContainersRequest ctrReq;
     v1::ListContainersResponse containers;
-    timed.record("ListContainers", t,
-                 cri_.call(&v1::RuntimeService::Stub::ListContainers, ctrReq, &containers));
+    timed.call(cri_, "ListContainers", &v1::RuntimeService::Stub::ListContainers, ctrReq,
+               &containers);
     std::set<std::string> changedPods;
     std::map<std::string, std::vector<std::string>> byPod;
     for (const auto& c : containers.containers()) {
@@ -66,37 +64,31 @@ nlohmann::json Workload::steadyState() {
       known[c.id()] = c.state();
     }
     for (const auto& podId : changedPods) {
-      t = Clock::now();
       v1::PodSandboxStatusRequest req;
       req.set_pod_sandbox_id(podId);
       v1::PodSandboxStatusResponse resp;
-      timed.record("PodSandboxStatus", t,
-                   cri_.call(&v1::RuntimeService::Stub::PodSandboxStatus, req, &resp));
+      timed.call(cri_, "PodSandboxStatus", &v1::RuntimeService::Stub::PodSandboxStatus, req, &resp);
       for (const auto& id : byPod[podId]) {
-        t = Clock::now();
         v1::ContainerStatusRequest creq;
         creq.set_container_id(id);
         v1::ContainerStatusResponse cresp;
-        timed.record("ContainerStatus", t,
-                     cri_.call(&v1::RuntimeService::Stub::ContainerStatus, creq, &cresp));
+        timed.call(cri_, "ContainerStatus", &v1::RuntimeService::Stub::ContainerStatus, creq,
+                   &cresp);
       }
     }
     if (Clock::now() >= nextStats) {
       nextStats += std::chrono::seconds(10);
-      t = Clock::now();
       v1::ListContainerStatsRequest csReq;
       v1::ListContainerStatsResponse cs;
-      timed.record("ListContainerStats", t,
-                   cri_.call(&v1::RuntimeService::Stub::ListContainerStats, csReq, &cs));
-      t = Clock::now();
+      timed.call(cri_, "ListContainerStats", &v1::RuntimeService::Stub::ListContainerStats, csReq,
+                 &cs);
       v1::ListPodSandboxStatsRequest psReq;
       v1::ListPodSandboxStatsResponse ps;
-      timed.record("ListPodSandboxStats", t,
-                   cri_.call(&v1::RuntimeService::Stub::ListPodSandboxStats, psReq, &ps));
-      t = Clock::now();
+      timed.call(cri_, "ListPodSandboxStats", &v1::RuntimeService::Stub::ListPodSandboxStats, psReq,
+                 &ps);
       v1::ImageFsInfoRequest fsReq;
       v1::ImageFsInfoResponse fs;
-      timed.record("ImageFsInfo", t, cri_.call(&v1::ImageService::Stub::ImageFsInfo, fsReq, &fs));
+      timed.call(cri_, "ImageFsInfo", &v1::ImageService::Stub::ImageFsInfo, fsReq, &fs);
     }
     auto next = tick + std::chrono::seconds(1);
     while (Clock::now() < next && Clock::now() < end && !stopping()) {

@@ -14,10 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double msSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
 std::string newRunId() {
   std::random_device rd;
   char id[16];
@@ -167,13 +163,13 @@ PodRecord Workload::startPod(int index) {
   *run.mutable_config() = config;
   run.set_runtime_handler(options_.runtimeHandler);
   v1::RunPodSandboxResponse ran;
-  auto t = Clock::now();
-  if (auto st = cri_.call(&v1::RuntimeService::Stub::RunPodSandbox, run, &ran); !st.ok()) {
+  if (auto st =
+          cri_.timedCall(&v1::RuntimeService::Stub::RunPodSandbox, run, &ran, &rec.runSandbox);
+      !st.ok()) {
     rec.error = "RunPodSandbox: " + st.error_message();
     return rec;
   }
   rec.sandboxId = ran.pod_sandbox_id();
-  rec.runSandbox = msSince(t);
 
   v1::CreateContainerRequest create;
   create.set_pod_sandbox_id(rec.sandboxId);
@@ -185,26 +181,26 @@ PodRecord Workload::startPod(int index) {
   c->set_log_path("app.log");
   (*c->mutable_labels())[kRunLabel] = runId_;
   v1::CreateContainerResponse created;
-  t = Clock::now();
-  if (auto st = cri_.call(&v1::RuntimeService::Stub::CreateContainer, create, &created); !st.ok()) {
+  if (auto st = cri_.timedCall(&v1::RuntimeService::Stub::CreateContainer, create, &created,
+                               &rec.createContainer);
+      !st.ok()) {
     rec.error = "CreateContainer: " + st.error_message();
     return rec;
   }
   rec.containerId = created.container_id();
-  rec.createContainer = msSince(t);
 
   v1::StartContainerRequest start;
   start.set_container_id(rec.containerId);
   v1::StartContainerResponse started;
-  t = Clock::now();
-  if (auto st = cri_.call(&v1::RuntimeService::Stub::StartContainer, start, &started); !st.ok()) {
+  if (auto st = cri_.timedCall(&v1::RuntimeService::Stub::StartContainer, start, &started,
+                               &rec.startContainer);
+      !st.ok()) {
     rec.error = "StartContainer: " + st.error_message();
     return rec;
   }
-  rec.startContainer = msSince(t);
 
   // Observed running, as the kubelet's PLEG would see it (polled; a watch has no CRI call).
-  t = Clock::now();
+  auto t = Clock::now();
   auto giveUp = Clock::now() + std::chrono::minutes(1);
   for (;;) {
     v1::ContainerStatusRequest req;

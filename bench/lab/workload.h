@@ -37,7 +37,7 @@ struct RunOptions {
 struct PodRecord {
   std::string sandboxId;
   std::string containerId;
-  // Milliseconds of each phase; negative when it did not happen.
+  // Milliseconds of each phase (a failed call's too); negative when it was not reached.
   double runSandbox = -1, createContainer = -1, startContainer = -1, observedRunning = -1;
   double total = -1;  // RunPodSandbox sent → container seen RUNNING
   std::string error;

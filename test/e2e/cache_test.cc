@@ -29,11 +29,7 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
   auto& bed = TestBed::get();
   auto cached = bed.startShim({}, "cache");  // the cache is on by default
   auto direct = bed.startShim({"--state-cache=false"}, "cache-direct");
-  for (int i = 0; i < 100 && readFile(cached->log).find("following docker's event stream") ==
-                                 std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  REQUIRE(waitForEventStream(*cached));
 
   std::vector<std::pair<v1::PodSandboxConfig, std::string>> pods;
   for (int p = 0; p < 3; ++p) {
@@ -124,11 +120,7 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
 TEST_CASE("state cache: a container's image tags follow Docker's image events", "[cache]") {
   auto& bed = TestBed::get();
   auto shim = bed.startShim({}, "cache-image");
-  for (int i = 0;
-       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  REQUIRE(waitForEventStream(*shim));
   auto& engine = bed.docker();
   // An image of its own (the label makes its ID unique), known by one tag only.
   std::string label = "cachetest=" + std::to_string(::getpid());
@@ -169,11 +161,7 @@ TEST_CASE("state cache: resources updated straight through Docker show in Contai
           "[cache]") {
   auto& bed = TestBed::get();
   auto shim = bed.startShim({}, "cache-update");
-  for (int i = 0;
-       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(50ms);
-  }
+  REQUIRE(waitForEventStream(*shim));
   auto config = podConfig("cache-update");
   std::string podId = runPod(*shim, config);
   std::string id = startContainer(*shim, podId, config, containerConfig("updated"));

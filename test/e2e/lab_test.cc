@@ -110,7 +110,6 @@ TEST_CASE("lab: Ctrl-C during a run cleans up", "[lab]") {
   std::string out = bed.dir() + "/lab-interrupt";
   auto lab = Process::spawn(labArgs(*shim, out, 2, "10m"), bed.dir() + "/lab-interrupt.log");
   // Interrupted in the steady phase, when every pod runs.
-  v1::PodSandboxFilter filter;
   bool running = false;
   for (int i = 0; i < 300 && !running; ++i) {
     int ready = 0;

@@ -50,11 +50,7 @@ TEST_CASE("metrics: a scrape parses and its counts match the calls made", "[metr
   // Without the state cache every list is Docker's (with it, see cache_test.cc).
   auto shim = bed.startShim({"--state-cache=false"}, "metrics");
   // Startup work (listing containers to resume logs) is done before counting.
-  for (int i = 0; i < 100 && readFile(shim->log).find("startup work done") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(100ms);
-  }
-  REQUIRE(readFile(shim->log).find("startup work done") != std::string::npos);
+  REQUIRE(waitForLog(*shim, "startup work done"));
   int port = metricsPort(*shim);
   auto before = scrape(port);
 
@@ -133,12 +129,7 @@ TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced
           "[metrics][cache]") {
   auto& bed = TestBed::get();
   auto shim = bed.startShim({}, "metrics-cache");  // the state cache is on by default
-  for (int i = 0;
-       i < 100 && readFile(shim->log).find("following docker's event stream") == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(100ms);
-  }
-  REQUIRE(readFile(shim->log).find("following docker's event stream") != std::string::npos);
+  REQUIRE(waitForEventStream(*shim));
   int port = metricsPort(*shim);
   auto config = podConfig("metrics-cache");
   std::string podId = runPod(*shim, config);

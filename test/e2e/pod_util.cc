@@ -189,6 +189,14 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
+bool waitForLog(const Shim& shim, const std::string& text) {
+  for (int i = 0; i < 200; ++i) {
+    if (readFile(shim.log).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 int metricsPort(const Shim& shim) {
   std::regex line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
   for (int i = 0; i < 100; ++i) {

@@ -16,82 +16,11 @@
 
 namespace dockershim::e2e {
 
-Process::Process(Process&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
-
-Process& Process::operator=(Process&& other) noexcept {
-  if (this != &other) {
-    stop();
-    pid_ = other.pid_;
-    other.pid_ = -1;
-  }
-  return *this;
-}
-
-Process::~Process() { stop(); }
-
 Process Process::spawn(const std::vector<std::string>& argv, const std::string& logFile) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    int fd = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-    }
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::perror("exec");
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);
-  Process p;
-  p.pid_ = pid;
-  return p;
-}
-
-bool Process::running() {
-  if (pid_ <= 0) return false;
-  int status = 0;
-  pid_t r = ::waitpid(pid_, &status, WNOHANG);
-  if (r == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-bool Process::waitExit(std::chrono::milliseconds timeout, int& status) {
-  if (pid_ <= 0) return false;
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
-int Process::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  if (waitExit(grace, status)) return status;
-  ::kill(-pid_, SIGKILL);
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return status;
+  auto child = common::ChildProcess::spawn(argv, logFile);
+  if (!child)
+    throw std::runtime_error("cannot start " + argv.at(0) + ": " + child.status().message());
+  return Process(std::move(*child));
 }
 
 int runCommand(const std::string& shellCommand, std::string* output) {

@@ -6,30 +6,17 @@
 #include <string>
 #include <vector>
 
+#include "common/child_process.h"
+
 namespace dockershim::e2e {
 
 // A child process in its own process group with stdout/stderr appended to a log file.
-class Process {
+class Process : public common::ChildProcess {
  public:
   Process() = default;
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  Process(Process&& other) noexcept;
-  Process& operator=(Process&& other) noexcept;
-  ~Process();
-
+  explicit Process(common::ChildProcess child) : common::ChildProcess(std::move(child)) {}
+  // Throws when it cannot be started.
   static Process spawn(const std::vector<std::string>& argv, const std::string& logFile);
-
-  pid_t pid() const { return pid_; }
-  bool running();
-  // SIGTERM, then SIGKILL to the whole group after `grace`. Returns the exit status as
-  // waitpid reports it, or -1 when the process was already reaped.
-  int stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
-  // Waits for exit up to `timeout`; true and the status when it exited.
-  bool waitExit(std::chrono::milliseconds timeout, int& status);
-
- private:
-  pid_t pid_ = -1;
 };
 
 // Runs a command to completion; returns its exit code and (optionally) its output.
