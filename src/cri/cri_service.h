@@ -261,6 +261,11 @@ class CriService {
   std::mutex factsMu_;
   docker::Clock::time_point factsAt_{};
   std::optional<DockerFacts> facts_;
+  // Docker's /version, kept while the state cache is synced in one event-stream epoch: it
+  // changes only when dockerd restarts, which ends the stream.
+  std::mutex versionMu_;
+  std::optional<docker::VersionInfo> version_;
+  uint64_t versionEpoch_ = 0;
   std::unique_ptr<stats::Sampler> sampler_;
   std::unique_ptr<stats::LayerSizes> layerSizes_;
   std::mutex statsMu_;

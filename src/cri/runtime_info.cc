@@ -15,14 +15,31 @@ constexpr char kRuntimeName[] = "docker";
 
 Status CriService::version(const v1::VersionRequest&, v1::VersionResponse* resp,
                            const CallContext& ctx) {
+  auto answer = [resp](const docker::VersionInfo& v) {
+    resp->set_version(kKubeRuntimeApiVersion);
+    resp->set_runtime_name(kRuntimeName);
+    resp->set_runtime_version(v.version);
+    // compat: dockershim reported Docker's API version as semver ("1.41.0").
+    resp->set_runtime_api_version(v.apiVersion + ".0");
+    return Status::ok();
+  };
+  // From memory while the state cache is synced and the event stream has not ended since
+  // Docker was asked: dockerd's version changes only with a restart, which ends the stream.
+  // Otherwise Docker is asked (and the API version negotiated again).
+  bool cacheable = cache_ && cache_->synced();
+  uint64_t epoch = cacheable ? cache_->streamEpoch() : 0;
+  if (cacheable) {
+    std::lock_guard<std::mutex> lock(versionMu_);
+    if (version_ && versionEpoch_ == epoch) return answer(*version_);
+  }
   auto v = docker_->negotiate(ctx.deadline);
   if (!v) return v.status().withContext("docker version");
-  resp->set_version(kKubeRuntimeApiVersion);
-  resp->set_runtime_name(kRuntimeName);
-  resp->set_runtime_version(v->version);
-  // compat: dockershim reported Docker's API version as semver ("1.41.0").
-  resp->set_runtime_api_version(v->apiVersion + ".0");
-  return Status::ok();
+  if (cacheable && cache_->synced() && cache_->streamEpoch() == epoch) {
+    std::lock_guard<std::mutex> lock(versionMu_);
+    version_ = *v;
+    versionEpoch_ = epoch;
+  }
+  return answer(*v);
 }
 
 Status CriService::updateRuntimeConfig(const v1::UpdateRuntimeConfigRequest& req,

@@ -122,6 +122,12 @@ bool StateCache::synced() const {
 void StateCache::setStreamUp(bool up) {
   std::lock_guard<std::mutex> lock(mu_);
   streamUp_ = up;
+  ++streamEpoch_;
+}
+
+uint64_t StateCache::streamEpoch() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return streamEpoch_;
 }
 
 void StateCache::invalidate() {

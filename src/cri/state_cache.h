@@ -61,6 +61,9 @@ class StateCache {
   bool synced() const;
   // The stream is open (or about to be, with `since` covering the gap) / it ended.
   void setStreamUp(bool up);
+  // Counts setStreamUp calls: what was learnt from Docker in one epoch (with the cache synced)
+  // cannot have been changed by a restart of dockerd, which ends the stream.
+  uint64_t streamEpoch() const;
   // What is kept may be stale (the stream ended, Docker did not answer a refresh): readers ask
   // Docker until a full list asked for after this syncs again.
   void invalidate();
@@ -73,6 +76,7 @@ class StateCache {
   uint64_t generation_ = 0;
   bool synced_ = false;
   bool streamUp_ = false;
+  uint64_t streamEpoch_ = 0;
   uint64_t invalidatedAt_ = 0;  // generation of the last invalidate()
   std::map<std::string, Entry> entries_;
   std::map<std::string, uint64_t> tombstones_;  // id -> generation of the erase

@@ -65,17 +65,7 @@ class EventCollector {
 
 // The shim's event thread has opened Docker's stream (the first subscriber starts it).
 void waitFollowing(const Shim& shim, size_t times = 1) {
-  for (int i = 0; i < 200; ++i) {
-    std::string log = readFile(shim.log);
-    size_t n = 0;
-    for (size_t at = log.find("following docker's event stream"); at != std::string::npos;
-         at = log.find("following docker's event stream", at + 1)) {
-      ++n;
-    }
-    if (n >= times) return;
-    std::this_thread::sleep_for(50ms);
-  }
-  FAIL("the shim did not open Docker's event stream");
+  if (!waitForEventStream(shim, times)) FAIL("the shim did not open Docker's event stream");
 }
 
 const std::vector<v1::ContainerEventType> kLifecycle = {

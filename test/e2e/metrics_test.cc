@@ -7,6 +7,7 @@
 
 #include "e2e/pod_util.h"
 #include "e2e/process.h"
+#include "e2e/unix_proxy.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
@@ -169,4 +170,74 @@ TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced
   CHECK(delta("dockershim_docker_operations_total{operation_type=\"list_containers\"}") <= 1);
 
   cleanupPod(*shim, podId);
+}
+
+TEST_CASE("state cache: Version asks Docker once per event stream, and fails while Docker is away",
+          "[metrics][cache]") {
+  auto& bed = TestBed::get();
+  UnixProxy proxy(bed.dir() + "/version-proxy.sock", bed.dockerSocket());
+  auto shim = bed.startShim({"--docker-endpoint=unix://" + proxy.path()}, "metrics-version");
+  REQUIRE(waitForEventStream(*shim));
+  int port = metricsPort(*shim);
+  const std::string asked = "dockershim_docker_operations_total{operation_type=\"version\"}";
+  auto version = [&](v1::VersionResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
+    v1::VersionRequest req;
+    return shim->runtime->Version(&ctx, req, resp);
+  };
+  // Until the cache syncs (a full list after the stream opened), Version asks Docker; then two
+  // calls in a row leave the count alone.
+  auto settle = [&] {
+    double last = -1;
+    for (int i = 0; i < 100; ++i) {
+      v1::VersionResponse resp;
+      if (version(&resp).ok()) {
+        double now = value(scrape(port), asked);
+        if (now == last) return now;
+        last = now;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL("Version kept asking Docker");
+    return last;
+  };
+
+  double before = settle();
+  CHECK(before >= 1);
+  v1::VersionResponse first;
+  REQUIRE(version(&first).ok());
+  CHECK(first.runtime_name() == "docker");
+  CHECK(first.runtime_version() == bed.docker().versionInfo().version);
+  CHECK(first.runtime_api_version() == bed.docker().versionInfo().apiVersion + ".0");
+  for (int i = 0; i < 10; ++i) {
+    v1::VersionResponse resp;
+    REQUIRE(version(&resp).ok());
+    CHECK(resp.runtime_version() == first.runtime_version());
+    CHECK(resp.runtime_api_version() == first.runtime_api_version());
+  }
+  CHECK(value(scrape(port), asked) == before);  // all eleven from memory
+
+  // Docker unreachable: the stream ends, and Version says so instead of answering from memory.
+  proxy.cut(3s);
+  grpc::Status away;
+  for (int i = 0; i < 40 && away.ok(); ++i) {
+    v1::VersionResponse resp;
+    away = version(&resp);
+    if (away.ok()) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(away.error_code() == grpc::StatusCode::UNAVAILABLE);
+
+  // Back: Docker is asked again, then memory serves.
+  REQUIRE(waitForEventStream(*shim, 2));
+  double reconnected = settle();
+  CHECK(reconnected > before);
+  v1::VersionResponse again;
+  REQUIRE(version(&again).ok());
+  CHECK(again.runtime_version() == first.runtime_version());
+  for (int i = 0; i < 5; ++i) {
+    v1::VersionResponse resp;
+    REQUIRE(version(&resp).ok());
+  }
+  CHECK(value(scrape(port), asked) == reconnected);
 }

@@ -189,9 +189,15 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-bool waitForLog(const Shim& shim, const std::string& text) {
+bool waitForLog(const Shim& shim, const std::string& text, size_t times) {
   for (int i = 0; i < 200; ++i) {
-    if (readFile(shim.log).find(text) != std::string::npos) return true;
+    std::string log = readFile(shim.log);
+    size_t n = 0;
+    for (size_t at = log.find(text); at != std::string::npos && n < times;
+         at = log.find(text, at + text.size())) {
+      ++n;
+    }
+    if (n >= times) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;

@@ -38,11 +38,12 @@ std::vector<v1::Container> listContainers(Shim& shim, const v1::ContainerFilter&
 uint64_t capEff(Shim& shim, const std::string& id);
 // A host file's contents ("" when it cannot be read).
 std::string readFile(const std::string& path);
-// Waits up to 10 s for `text` in a shim's log; whether it appeared.
-bool waitForLog(const Shim& shim, const std::string& text);
-// Waits until the shim follows Docker's event stream (its state cache can sync).
-inline bool waitForEventStream(const Shim& shim) {
-  return waitForLog(shim, "following docker's event stream");
+// Waits up to 10 s for `text` to appear `times` times in a shim's log; whether it did.
+bool waitForLog(const Shim& shim, const std::string& text, size_t times = 1);
+// Waits until the shim follows Docker's event stream (its state cache can sync); `times` counts
+// the streams opened, reconnections included.
+inline bool waitForEventStream(const Shim& shim, size_t times = 1) {
+  return waitForLog(shim, "following docker's event stream", times);
 }
 // The port a shim serves metrics on, from its log (test-bed shims bind port 0).
 int metricsPort(const Shim& shim);

@@ -74,6 +74,24 @@ TEST_CASE("state cache: ids by prefix when unique; lists by kind", "[cache]") {
   CHECK_FALSE(cache.synced());
 }
 
+TEST_CASE("state cache: every opening or end of the event stream starts a new epoch", "[cache]") {
+  StateCache cache;
+  auto e0 = cache.streamEpoch();
+  cache.setStreamUp(true);
+  auto e1 = cache.streamEpoch();
+  CHECK(e1 != e0);
+  cache.syncFrom(cache.nextGeneration());
+  cache.invalidate();
+  cache.syncFrom(cache.nextGeneration());
+  CHECK(cache.streamEpoch() == e1);  // lists and invalidations do not
+  cache.setStreamUp(false);
+  auto e2 = cache.streamEpoch();
+  cache.setStreamUp(true);
+  CHECK(e2 != e1);
+  CHECK(cache.streamEpoch() != e2);
+  CHECK(cache.streamEpoch() != e1);
+}
+
 TEST_CASE("state cache: images are kept until an image changes", "[cache]") {
   StateCache cache;
   nlohmann::json image = {{"Id", "sha256:1"}, {"RepoTags", {"busybox:latest"}}};
