@@ -485,10 +485,11 @@ int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {
       static_cast<int>(countSet.size()) * options.rounds * static_cast<int>(runtimes.size());
   int done = 0;
   bool clean = true;
+  bool dirty = false;  // a runtime kept pods it was told to remove: later runs would not compare
   for (int count : countSet) {
     for (int round = 1; round <= options.rounds; ++round) {
       for (const auto& rt : runtimes) {
-        if (stop) break;
+        if (stop || dirty) break;
         ++done;
         std::fprintf(stderr, "[compare] run %d of %d: %s, %d pods, round %d\n", done, total,
                      rt.name.c_str(), count, round);
@@ -505,6 +506,22 @@ int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {
         Workload workload(cri, run, stop);
         auto result = workload.run();
         if (!field(result, "leftovers").value("clean", false)) clean = false;
+        const auto& left = field(result, "leftovers");
+        int pods = left.value("sandboxes", 0), containers = left.value("containers", 0);
+        if (result.contains("error") || pods != 0 || containers != 0) {  // -1: could not list
+          dirty = true;
+          std::fprintf(stderr,
+                       "[compare] %s %s (%d pods and %d containers of the run left); stopping: "
+                       "later runs would measure a runtime in that state\n",
+                       rt.name.c_str(),
+                       result.contains("error") ? "did not answer" : "did not remove every pod",
+                       pods, containers);
+          int shown = 0;
+          for (const auto& e : field(field(result, "teardown"), "errors")) {
+            if (shown++ == 5) break;
+            std::fprintf(stderr, "[compare]   %s\n", e.dump().c_str());
+          }
+        }
         results["runs"].push_back(
             {{"runtime", rt.name}, {"pods", count}, {"round", round}, {"result", result}});
         // Kept as it goes: an interrupted comparison still has what was measured.

@@ -1,10 +1,15 @@
 #include "private_chain.h"
 
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "common/small_file.h"
@@ -27,6 +32,29 @@ bool writeText(const std::string& path, const std::string& text) {
 int shell(const std::string& command) {
   int rc = std::system(command.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// What a runtime that did not shut down cleanly (a hung dockerd, shims of containers that were
+// never removed) leaves under `dir`: its processes are killed, its mounts detached, so the work
+// folder can go.
+void reapLeftovers(const std::vector<GroupSpec>& groups, const std::string& dir) {
+  for (const auto& reading : GroupSampler(groups).read()) {
+    for (const auto& [pid, cpu] : reading.cpuByPid) {
+      std::fprintf(stderr, "[compare] killing %s process %d, left running\n", reading.label.c_str(),
+                   pid);
+      ::kill(pid, SIGKILL);
+    }
+  }
+  std::vector<std::string> mounts;
+  if (auto table = common::readSmallFile("/proc/self/mounts", 16u << 20)) {
+    std::istringstream lines(*table);
+    std::string device, point, rest;
+    while (lines >> device >> point && std::getline(lines, rest)) {
+      if (point.rfind(dir + "/", 0) == 0) mounts.push_back(point);
+    }
+  }
+  std::sort(mounts.rbegin(), mounts.rend());  // the deepest first
+  for (const auto& m : mounts) ::umount2(m.c_str(), MNT_DETACH);
 }
 
 // Waits until the CRI endpoint answers Version.
@@ -135,6 +163,10 @@ Status DockerChain::start() {
 void DockerChain::stop() {
   dockershim_.stop(30s);
   dockerd_.stop(30s);
+  // dockerd stops its containerd and the shims when it shuts down cleanly; a hung one does not.
+  auto groups = this->groups();
+  groups.erase(groups.begin(), groups.begin() + 2);  // dockershim and dockerd are gone
+  reapLeftovers(groups, dir());
 }
 
 std::vector<GroupSpec> DockerChain::groups() const {
@@ -211,7 +243,11 @@ Status ContainerdChain::start(const std::string& imagesTar) {
   return Status::ok();
 }
 
-void ContainerdChain::stop() { containerd_.stop(30s); }
+void ContainerdChain::stop() {
+  containerd_.stop(30s);
+  // Shims outlive containerd by design: those of pods never removed are left.
+  reapLeftovers({groups().back()}, dir());
+}
 
 std::vector<GroupSpec> ContainerdChain::groups() const {
   return {
