@@ -438,6 +438,10 @@ int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {
       options.workDir.empty() ? "/tmp/dslab-" + std::to_string(::getpid()) : options.workDir;
   std::error_code ec;
   fs::create_directories(work, ec);
+  // Absolute and canonical: processes and mounts of the private runtimes are told apart by it.
+  if (auto canonical = fs::weakly_canonical(fs::absolute(work, ec), ec); !ec) {
+    work = canonical.string();
+  }
   fs::create_directories(options.out, ec);
   ChainOptions chain{.workDir = work,
                      .dockershimBinary = options.dockershimBinary,

@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -34,22 +36,74 @@ int shell(const std::string& command) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+// Every process below `roots` (a shim's containers), from the parent links in /proc.
+std::set<int> descendants(const std::set<int>& roots) {
+  std::multimap<int, int> children;  // parent -> child
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto stat = common::readSmallFile("/proc/" + name + "/stat");
+    if (!stat) continue;
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    auto close = stat->rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat->c_str() + close + 1, " %c %d", &state, &ppid) == 2) {
+      children.emplace(ppid, std::stoi(name));
+    }
+  }
+  std::set<int> out;
+  std::vector<int> todo(roots.begin(), roots.end());
+  while (!todo.empty()) {
+    int pid = todo.back();
+    todo.pop_back();
+    auto [from, to] = children.equal_range(pid);
+    for (auto it = from; it != to; ++it) {
+      if (out.insert(it->second).second) todo.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+// A mount point as /proc/self/mounts writes it: space, tab, newline and backslash as octal.
+std::string unescapeMountPath(const std::string& field) {
+  std::string out;
+  for (size_t i = 0; i < field.size(); ++i) {
+    auto octal = [&](size_t at) { return field[at] >= '0' && field[at] <= '7'; };
+    if (field[i] == '\\' && i + 3 < field.size() && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
+      out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 +
+                               (field[i + 3] - '0'));
+      i += 3;
+    } else {
+      out += field[i];
+    }
+  }
+  return out;
+}
+
 // What a runtime that did not shut down cleanly (a hung dockerd, shims of containers that were
-// never removed) leaves under `dir`: its processes are killed, its mounts detached, so the work
-// folder can go.
+// never removed) leaves under `dir`: its processes and their containers' processes are killed,
+// its mounts detached, so the work folder can go.
 void reapLeftovers(const std::vector<GroupSpec>& groups, const std::string& dir) {
+  std::set<int> members;
   for (const auto& reading : GroupSampler(groups).read()) {
     for (const auto& [pid, cpu] : reading.cpuByPid) {
       std::fprintf(stderr, "[compare] killing %s process %d, left running\n", reading.label.c_str(),
                    pid);
-      ::kill(pid, SIGKILL);
+      members.insert(pid);
     }
   }
+  // The containers first: once their shim is gone, nothing links them to it.
+  for (int pid : descendants(members)) ::kill(pid, SIGKILL);
+  for (int pid : members) ::kill(pid, SIGKILL);
   std::vector<std::string> mounts;
   if (auto table = common::readSmallFile("/proc/self/mounts", 16u << 20)) {
     std::istringstream lines(*table);
     std::string device, point, rest;
     while (lines >> device >> point && std::getline(lines, rest)) {
+      point = unescapeMountPath(point);
       if (point.rfind(dir + "/", 0) == 0) mounts.push_back(point);
     }
   }
@@ -206,10 +260,10 @@ Status ContainerdChain::start(const std::string& imagesTar) {
       "/state\"\n"
       "[grpc]\n  address = \"" +
       dir() +
-      "/containerd.sock\"\n"
+      "/lab-containerd.sock\"\n"
       "[ttrpc]\n  address = \"" +
       dir() +
-      "/containerd.sock.ttrpc\"\n"
+      "/lab-containerd.sock.ttrpc\"\n"
       "[plugins.\"io.containerd.grpc.v1.cri\"]\n"
       "  sandbox_image = \"dockershim.invalid/pause:1.0\"\n"
       // This host may not let runc lower oom_score_adj; dockershim clamps too.
@@ -236,7 +290,7 @@ Status ContainerdChain::start(const std::string& imagesTar) {
   if (Status st = waitForCri(endpoint(), containerd_, 60s); !st) {
     return st.withContext("containerd (see " + dir() + "/containerd.log)");
   }
-  if (shell("ctr --address " + dir() + "/containerd.sock -n k8s.io images import " + imagesTar +
+  if (shell("ctr --address " + dir() + "/lab-containerd.sock -n k8s.io images import " + imagesTar +
             " >/dev/null") != 0) {
     return Status(Code::kInternal, "ctr images import failed");
   }
@@ -252,7 +306,7 @@ void ContainerdChain::stop() {
 std::vector<GroupSpec> ContainerdChain::groups() const {
   return {
       {"containerd", containerd_.pid(), "", ""},
-      {"shims", 0, "containerd-shim*", dir() + "/containerd.sock"},
+      {"shims", 0, "containerd-shim*", dir() + "/lab-containerd.sock"},
   };
 }
 

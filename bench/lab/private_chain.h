@@ -58,7 +58,8 @@ class ContainerdChain {
   ~ContainerdChain() { stop(); }
   Status start(const std::string& imagesTar);
   void stop();
-  std::string endpoint() const { return "unix://" + dir() + "/containerd.sock"; }
+  // Named so that no other containerd's shims hold this path in their command lines.
+  std::string endpoint() const { return "unix://" + dir() + "/lab-containerd.sock"; }
   std::vector<GroupSpec> groups() const;
 
  private:

@@ -59,6 +59,12 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
   if (argv.empty()) return Status(Code::kInvalidArgument, "no command to run");
   int out = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0) return Status(Code::kInternal, "cannot open " + logFile);
+  if (out <= STDERR_FILENO) {  // a standard stream of ours was closed: keep clear of 0-2
+    int moved = ::fcntl(out, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    ::close(out);
+    if (moved < 0) return Status(Code::kInternal, "cannot open " + logFile);
+    out = moved;
+  }
   // Built before fork: the child allocates nothing.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -45,6 +46,21 @@ TEST_CASE("ChildProcess: a command that cannot be run exits 127", "[common]") {
   REQUIRE(child->waitExit(10s, status));
   CHECK(WEXITSTATUS(status) == 127);
   CHECK(readFile(dir.file("log")).find("exec failed") != std::string::npos);
+}
+
+TEST_CASE("ChildProcess: the log works when the parent's stdin is closed", "[common]") {
+  TempDir dir;
+  int saved = ::dup(STDIN_FILENO);
+  REQUIRE(saved >= 0);
+  ::close(STDIN_FILENO);  // the log file would otherwise be opened as fd 0
+  auto child = ChildProcess::spawn({"sh", "-c", "echo out; echo err >&2"}, dir.file("log"));
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  REQUIRE(child);
+  int status = 0;
+  REQUIRE(child->waitExit(10s, status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(readFile(dir.file("log")) == "out\nerr\n");
 }
 
 TEST_CASE("ChildProcess: bad arguments are errors, not children", "[common]") {
