@@ -25,6 +25,16 @@ bool alive(pid_t pid) {
   return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
 }
 
+// The first line a child wrote to `path`, waiting up to 2 s for it ("" if none came).
+std::string firstLine(const std::string& path) {
+  for (int i = 0; i < 200; ++i) {
+    std::string text = readFile(path);
+    if (auto end = text.find('\n'); end != std::string::npos) return text.substr(0, end);
+    std::this_thread::sleep_for(10ms);
+  }
+  return "";
+}
+
 TEST_CASE("ChildProcess: output goes to the log and the exit status is reported", "[common]") {
   TempDir dir;
   auto child = ChildProcess::spawn({"sh", "-c", "echo out; echo err >&2; exit 3"}, dir.file("log"));
@@ -80,9 +90,7 @@ TEST_CASE("ChildProcess: stop terminates, and kills what ignores SIGTERM", "[com
   auto stubborn =
       ChildProcess::spawn({"sh", "-c", "trap '' TERM; echo ready; sleep 60"}, dir.file("stubborn"));
   REQUIRE(stubborn);
-  for (int i = 0; i < 200 && readFile(dir.file("stubborn")).empty(); ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
+  firstLine(dir.file("stubborn"));  // waits until the trap is set
   status = stubborn->stop(200ms);
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGKILL);
@@ -94,12 +102,7 @@ TEST_CASE("ChildProcess: Term::kGroup also ends the rest of its process group", 
   auto child = ChildProcess::spawn({"sh", "-c", "(trap '' TERM; exec sleep 60) & echo $!; wait"},
                                    dir.file("log"), ChildProcess::Term::kGroup);
   REQUIRE(child);
-  std::string out;
-  for (int i = 0; i < 200 && (out = readFile(dir.file("log"))).find('\n') == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  pid_t sleeper = std::stoi(out);
+  pid_t sleeper = std::stoi(firstLine(dir.file("log")));
   REQUIRE(alive(sleeper));
   int status = child->stop(10s);
   CHECK(WIFSIGNALED(status));
@@ -113,12 +116,7 @@ TEST_CASE("ChildProcess: Term::kProcess leaves the rest of the group to the proc
   TempDir dir;
   auto child = ChildProcess::spawn({"sh", "-c", "sleep 60 & echo $!; wait"}, dir.file("log"));
   REQUIRE(child);
-  std::string out;
-  for (int i = 0; i < 200 && (out = readFile(dir.file("log"))).find('\n') == std::string::npos;
-       ++i) {
-    std::this_thread::sleep_for(10ms);
-  }
-  pid_t sleeper = std::stoi(out);
+  pid_t sleeper = std::stoi(firstLine(dir.file("log")));
   child->stop(10s);
   std::this_thread::sleep_for(100ms);
   CHECK(alive(sleeper));  // only the shell was asked to end
