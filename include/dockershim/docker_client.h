@@ -53,6 +53,9 @@ struct Request {
   Verb verb = Verb::kRead;
   // Streams only: lets another thread end the stream (events).
   std::shared_ptr<StreamCancel> cancel;
+  // Sent without the /v<version> prefix (Docker reads it as its own newest version): only
+  // negotiation's own /version and the liveness ping.
+  bool unversioned = false;
 };
 
 struct Response {
@@ -95,12 +98,20 @@ class DockerClient {
  public:
   virtual ~DockerClient() = default;
 
-  // GET /version, then fixes the API version used for every later path. Refuses API < 1.24.
+  // GET /version, then fixes the API version used for every later path: the highest both sides
+  // speak (docker/api_version). FAILED_PRECONDITION naming the versions when there is none; the
+  // version is then forgotten, so every later call asks again.
   virtual Result<VersionInfo> negotiate(Deadline deadline) = 0;
   // The last negotiated version info (empty before a successful negotiate()).
   virtual VersionInfo versionInfo() const = 0;
 
+  // GET /_ping, unversioned: whether dockerd answers at all (liveness).
   virtual Status ping(Deadline deadline) = 0;
+  // Whether dockerd answers requests at the negotiated version: negotiates when needed, then
+  // GET /v<version>/_ping. A daemon restarted with another minimum or newest version is
+  // negotiated with again once. FAILED_PRECONDITION with Docker's own message when Docker will
+  // not serve any version this client speaks.
+  virtual Status checkApiVersion(Deadline deadline) = 0;
   virtual Result<nlohmann::json> info(Deadline deadline) = 0;
 
   // GET /images/json; `reference` filters as Docker's `reference` filter when non-empty.
@@ -144,11 +155,19 @@ class DockerClient {
   virtual Result<nlohmann::json> inspectExec(const std::string& execId, Deadline deadline) = 0;
 
   // Any other call: the response whatever its HTTP status (callers map it with docker/errors).
+  // A request Docker refused for its API version (it changed under us) makes the next call
+  // negotiate again; one without a body is sent once more at the new version at once.
   virtual Result<Response> call(const Request& request, Deadline deadline) = 0;
   // A JSON message stream (events, progress). `onMessage` returning a non-OK status stops it and
   // that status is returned. `idle` bounds the wait between two messages.
   virtual Status stream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
                         const std::function<Status(const nlohmann::json&)>& onMessage) = 0;
+  // A long response body handed over piece by piece as it arrives (container logs), until it
+  // ends, `onBytes` returns a non-OK status, or request.cancel ends it. `idle` bounds the wait
+  // between two pieces.
+  virtual Status rawStream(const Request& request, Deadline deadline,
+                           std::chrono::milliseconds idle,
+                           const std::function<Status(std::string_view)>& onBytes) = 0;
   // An upgraded connection (Connection: Upgrade, Upgrade: tcp).
   virtual Result<std::unique_ptr<HijackedStream>> upgrade(const Request& request,
                                                           Deadline deadline) = 0;

@@ -49,13 +49,16 @@ class DockerWarmup {
 
  private:
   void run() {
-    bool warned = false;
+    std::string warned;
     for (;;) {
       Status st = attempt();
       if (st) return;
-      if (!warned || st.code() != Code::kUnavailable) {
+      // Once per reason: a Docker that is down, or that speaks no API version in common, says
+      // so once, not every 2 s.
+      std::string why = st.code() == Code::kUnavailable ? "unavailable" : st.message();
+      if (why != warned) {
         spdlog::warn("docker not ready (retrying every 2s): {}", st.message());
-        warned = true;
+        warned = why;
       }
       std::unique_lock<std::mutex> lock(mu_);
       if (cv_.wait_for(lock, std::chrono::seconds(2), [this] { return stop_; })) return;
@@ -173,6 +176,8 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     return 1;
   }
   criOptions.logCopier = std::shared_ptr<logs::LogCopier>(std::move(*copier));
+  auto logFollowers = std::make_shared<logs::LogFollowers>();
+  criOptions.logFollowers = logFollowers;
   criOptions.statsRoots.cgroup = options.cgroupRoot;
   criOptions.stateCache = options.stateCache;
   if (options.networkPlugin == "cni") {
@@ -236,6 +241,8 @@ int runDaemon(const DaemonOptions& options, const char* version) {
                common::formatDuration(kShutdownGrace));
   sd_notify(0, "STOPPING=1");
   server.shutdown(kShutdownGrace);
+  // Streams from Docker end now; a restart resumes after the last record written.
+  logFollowers->stop();
   streamingServer.stop();
   if (metricsServer) metricsServer->stop();
   spdlog::info("dockershim stopped");

@@ -332,6 +332,7 @@ void EventHub::run() {
 
 void EventHub::follow() {
   bool initial = true;
+  std::string lastListError;
   bool lost = false;
   for (;;) {
     {
@@ -342,10 +343,15 @@ void EventHub::follow() {
     // The moment before the list: Docker replays from there what the list may have missed.
     int64_t since = nowNanos() - 1'000'000'000;
     if (Status st = resync(initial); !st) {
-      spdlog::warn("container events: listing containers: {} (retrying)", st.message());
+      // Once per reason: a Docker that speaks no API version in common fails this every second.
+      if (st.message() != lastListError) {
+        spdlog::warn("container events: listing containers: {} (retrying)", st.message());
+        lastListError = st.message();
+      }
       if (!sleepUnlessStopped(std::chrono::seconds(1))) return;
       continue;
     }
+    lastListError.clear();
     if (lost) {
       ++reconnects_;
       spdlog::info("container events: docker event stream re-established, state resynced");

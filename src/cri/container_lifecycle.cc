@@ -30,7 +30,7 @@ Status CriService::startContainer(const v1::StartContainerRequest& req, v1::Star
   }
   spdlog::info("started container {}", id);
   // From the first byte on, even for a container that has exited already.
-  if (options_.logCopier) {
+  if (options_.logCopier || options_.logFollowers) {
     if (auto inspect = docker_->inspectContainer(id, ctx.deadline); inspect) watchLogs(*inspect);
   }
   return Status::ok();
@@ -60,10 +60,10 @@ Status CriService::removeContainer(const v1::RemoveContainerRequest& req,
   if (id.empty()) return {Code::kInvalidArgument, "remove container: container id is empty"};
   // Whatever happened, the state cache asks Docker again before the call returns.
   common::ScopeGuard refresh([&] { refreshCached(id); });
-  if (options_.logCopier) {
+  if (options_.logCopier || options_.logFollowers) {
     // The last lines reach the CRI log before Docker deletes its own file.
     auto inspect = docker_->inspectContainer(id, ctx.deadline);
-    options_.logCopier->unwatch(inspect ? common::jsonString(*inspect, "Id", id) : id);
+    unwatchLogs(inspect ? common::jsonString(*inspect, "Id", id) : id);
   }
   Status st = docker_->removeContainer(id, /*force=*/true, ctx.deadline);
   // CRI: RemoveContainer must be idempotent.

@@ -3,40 +3,91 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "docker/url.h"
 #include "translate/labels.h"
 
 namespace dockershim::cri {
 
 void CriService::watchLogs(const nlohmann::json& inspect) {
-  if (!options_.logCopier) return;
+  if (!options_.logCopier && !options_.logFollowers) return;
   std::string id = common::jsonString(inspect, "Id");
+  const auto& config = common::jsonMember(inspect, "Config");
   std::string criPath =
-      common::jsonString(common::jsonMember(common::jsonMember(inspect, "Config"), "Labels"),
-                         translate::kContainerLogPathLabel);
+      common::jsonString(common::jsonMember(config, "Labels"), translate::kContainerLogPathLabel);
   if (id.empty() || criPath.empty()) return;  // kubelet asked for no log file
+  std::string driver = common::jsonString(
+      common::jsonMember(common::jsonMember(inspect, "HostConfig"), "LogConfig"), "Type");
   std::string dockerPath = common::jsonString(inspect, "LogPath");
-  if (dockerPath.empty()) {
-    static std::once_flag once;
-    std::call_once(once, [] {
-      spdlog::warn(
-          "docker's log driver is not json-file: container logs cannot be copied to "
-          "the CRI log files kubelet reads");
-    });
-    return;
-  }
+  // The json-file driver's own file is the fast path; every other driver is read back through
+  // Docker's logs API (Docker 20.10's dual logging serves it for any driver).
+  const bool jsonFile = !dockerPath.empty() && (driver.empty() || driver == "json-file");
   // compat: cri-dockerd put a symlink to Docker's JSON log at the CRI path. A CRI-format file
-  // replaces it; the copier starts from the beginning of Docker's log, so no history is lost.
+  // replaces it; the copy starts from the beginning of Docker's log, so no history is lost.
   struct stat st {};
   if (::lstat(criPath.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) ::unlink(criPath.c_str());
-  if (Status s = options_.logCopier->watch(id, dockerPath, criPath); !s) {
+  Status s;
+  if (jsonFile && options_.logCopier) {
+    s = options_.logCopier->watch(id, dockerPath, criPath);
+  } else if (options_.logFollowers) {
+    s = options_.logFollowers->watch(id, criPath, common::jsonBool(config, "Tty"),
+                                     followSource(id));
+  } else {
+    return;
+  }
+  if (!s) {
     spdlog::warn("container \"{}\": cannot copy its log to \"{}\": {}", id, criPath, s.message());
   }
 }
 
+void CriService::unwatchLogs(const std::string& containerId) {
+  if (options_.logCopier) options_.logCopier->unwatch(containerId);
+  if (options_.logFollowers) options_.logFollowers->unwatch(containerId);
+}
+
+logs::FollowSource CriService::followSource(const std::string& containerId) {
+  auto cancel = std::make_shared<docker::StreamCancel>();
+  std::shared_ptr<docker::DockerClient> docker = docker_;
+  logs::FollowSource source;
+  source.follow = [docker, containerId, cancel](
+                      int64_t sinceNanos,
+                      const std::function<Status(std::string_view)>& onBytes) -> Status {
+    std::vector<std::pair<std::string, std::string>> query = {
+        {"follow", "1"}, {"stdout", "1"}, {"stderr", "1"}, {"timestamps", "1"}};
+    if (sinceNanos > 0) {
+      // Docker API: `since` as "<seconds>.<nanoseconds>"; entries at that very time come
+      // again, and the follower drops the ones it has.
+      char since[48];
+      std::snprintf(since, sizeof since, "%lld.%09lld",
+                    static_cast<long long>(sinceNanos / 1'000'000'000),
+                    static_cast<long long>(sinceNanos % 1'000'000'000));
+      query.emplace_back("since", since);
+    }
+    docker::Request request{
+        .method = "GET",
+        .path = "/containers/" + containerId + "/logs" + docker::buildQuery(query),
+        .operation = "logs",
+        .cancel = cancel};
+    // No deadline and no idle bound: a quiet container's stream is idle for as long as it is
+    // quiet; unwatch() ends it through `cancel`.
+    return docker->rawStream(request, docker::Clock::time_point::max(),
+                             std::chrono::hours(24 * 365), onBytes);
+  };
+  source.cancel = [cancel] { cancel->cancel(); };
+  source.running = [docker, containerId]() -> Result<bool> {
+    auto inspect =
+        docker->inspectContainer(containerId, docker::deadlineIn(std::chrono::seconds(10)));
+    if (!inspect) return inspect.status();
+    return common::jsonBool(common::jsonMember(*inspect, "State"), "Running");
+  };
+  return source;
+}
+
 Status CriService::resumeLogs(docker::Deadline deadline) {
-  if (!options_.logCopier) return Status::ok();
+  if (!options_.logCopier && !options_.logFollowers) return Status::ok();
   nlohmann::json filters = {
       {"label",
        {std::string(translate::kContainerTypeLabel) + "=" + translate::kContainerTypeContainer}}};
@@ -46,7 +97,10 @@ Status CriService::resumeLogs(docker::Deadline deadline) {
   Status failed;
   for (const auto& summary : *list) {
     std::string id = common::jsonString(summary, "Id");
-    if (id.empty() || options_.logCopier->watching(id)) continue;
+    if (id.empty() || (options_.logCopier && options_.logCopier->watching(id)) ||
+        (options_.logFollowers && options_.logFollowers->watching(id))) {
+      continue;
+    }
     // A container never started has written nothing yet: StartContainer will watch it.
     if (common::jsonString(summary, "State") == "created") continue;
     auto inspect = docker_->inspectContainer(id, docker::deadlineIn(std::chrono::seconds(5)));
@@ -70,15 +124,21 @@ Status CriService::reopenContainerLog(const v1::ReopenContainerLogRequest& req,
     return {Code::kFailedPrecondition,
             "reopen container log: container \"" + id + "\" is not running"};
   }
-  if (!options_.logCopier) {
+  if (!options_.logCopier && !options_.logFollowers) {
     return {Code::kFailedPrecondition, "reopen container log: log copying is off"};
   }
   std::string fullId = common::jsonString(*inspect, "Id", id);
-  Status st = options_.logCopier->reopen(fullId);
+  Status st(Code::kNotFound, "not watched");
+  if (options_.logCopier) st = options_.logCopier->reopen(fullId);
+  if (st.code() == Code::kNotFound && options_.logFollowers) {
+    st = options_.logFollowers->reopen(fullId);
+  }
   if (st.code() == Code::kNotFound) {
     // Not watched yet (e.g. dockershim restarted a moment ago): watching opens the file anew.
     watchLogs(*inspect);
-    st = options_.logCopier->watching(fullId)
+    const bool watched = (options_.logCopier && options_.logCopier->watching(fullId)) ||
+                         (options_.logFollowers && options_.logFollowers->watching(fullId));
+    st = watched
              ? Status::ok()
              : Status(Code::kFailedPrecondition, "container \"" + id + "\" has no CRI log path");
   }

@@ -29,6 +29,14 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
     return st.withContext("container status \"" + id + "\"");
   }
   translate::containerResourcesFromInspect(*inspect, resp->mutable_status());
+  if (options_.logFollowers) {
+    // Said where the kubelet shows it: `kubectl logs` will find no CRI log for this container.
+    std::string problem = options_.logFollowers->problem(resp->status().id());
+    if (!problem.empty()) {
+      auto* status = resp->mutable_status();
+      status->set_message(status->message().empty() ? problem : status->message() + "; " + problem);
+    }
+  }
   if (req.verbose()) {
     nlohmann::json info = {
         {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},

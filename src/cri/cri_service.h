@@ -17,6 +17,7 @@
 #include "dockershim/status.h"
 #include "dockershim/streaming_runtime.h"
 #include "logs/log_copier.h"
+#include "logs/log_follower.h"
 #include "network/pod_network.h"
 #include "stats/layer_sizes.h"
 #include "stats/sampler.h"
@@ -48,6 +49,9 @@ struct Options {
   std::function<Status(docker::Deadline)> ensureDefaultSandboxImage;
   // Copies Docker's json-file logs into the CRI log files; unset: no CRI log files are written.
   std::shared_ptr<logs::LogCopier> logCopier;
+  // Follows Docker's logs API into the CRI log files for containers of any other log driver
+  // (local, journald, …); unset: such containers get no CRI log file.
+  std::shared_ptr<logs::LogFollowers> logFollowers;
   // Hands a validated Exec/Attach/PortForward request to the streaming server and returns the
   // URL its client connects to; unset: those RPCs answer UNAVAILABLE.
   std::function<Result<std::string>(streaming::PendingRequest)> streamingUrl;
@@ -164,8 +168,13 @@ class CriService {
   // are adopted (network::CniManager::adopt). Caller holds the PodLock.
   std::vector<std::string> adoptNetwork(const std::string& sandboxId, const nlohmann::json& inspect,
                                         const v1::PodSandboxMetadata& metadata);
-  // Starts copying a container's output into its CRI log (inspect: Docker's view of it).
+  // Starts copying a container's output into its CRI log (inspect: Docker's view of it): from
+  // Docker's json-file log, else through Docker's logs API.
   void watchLogs(const nlohmann::json& inspect);
+  // Stops copying (what is left is copied first).
+  void unwatchLogs(const std::string& containerId);
+  // Docker's logs API for one container, as the log followers read it.
+  logs::FollowSource followSource(const std::string& containerId);
 
   // What `docker info` says that CRI calls need. Consistency rule: these change only when
   // dockerd restarts or reloads its configuration, so they are refetched at most every 30 s;

@@ -1,8 +1,13 @@
 // Version, Status and RuntimeConfig: what the runtime is and whether it is ready.
+#include <sys/utsname.h>
+
+#include <cstdio>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "common/json_util.h"
 #include "cri/cri_service.h"
+#include "docker/api_version.h"
 
 namespace dockershim::cri {
 
@@ -11,6 +16,19 @@ namespace {
 // the runtime "docker"; kubelet and node tooling print both.
 constexpr char kKubeRuntimeApiVersion[] = "0.1.0";
 constexpr char kRuntimeName[] = "docker";
+// RuntimeReady's reason when Docker answers but no API version is spoken by both sides.
+constexpr char kApiVersionUnsupported[] = "DockerAPIVersionUnsupported";
+// Whether the running kernel is `major`.`minor` or newer.
+bool kernelAtLeast(int major, int minor) {
+  static const std::pair<int, int> running = [] {
+    utsname u{};
+    int ma = 0, mi = 0;
+    if (::uname(&u) == 0) std::sscanf(u.release, "%d.%d", &ma, &mi);
+    return std::make_pair(ma, mi);
+  }();
+  return running >= std::make_pair(major, minor);
+}
+
 }  // namespace
 
 Status CriService::version(const v1::VersionRequest&, v1::VersionResponse* resp,
@@ -53,11 +71,17 @@ Status CriService::updateRuntimeConfig(const v1::UpdateRuntimeConfigRequest& req
 
 Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp,
                           const CallContext& ctx) {
-  Status ping = docker_->ping(ctx.deadline);
+  // A ping at the negotiated API version: a Docker that answers but refuses every version
+  // dockershim speaks (Docker 29 and clients below 1.44) would otherwise look healthy and run
+  // nothing.
+  Status ping = docker_->checkApiVersion(ctx.deadline);
   auto* runtimeReady = resp->mutable_status()->add_conditions();
   runtimeReady->set_type("RuntimeReady");
   runtimeReady->set_status(ping.isOk());
-  if (!ping) {
+  if (ping.code() == Code::kFailedPrecondition) {
+    runtimeReady->set_reason(kApiVersionUnsupported);
+    runtimeReady->set_message("docker: " + ping.message());
+  } else if (!ping) {
     // compat: the reason dockershim and cri-dockerd give; node alerts match on it.
     runtimeReady->set_reason("DockerDaemonNotReady");
     runtimeReady->set_message("docker: failed to get docker version: " + ping.message());
@@ -76,12 +100,22 @@ Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp
   }
 
   // Runtime handlers are Docker's runtimes ("" is the default one). Recursive read-only mounts
-  // need Docker API 1.44 and user namespaces per pod are not expressible: both stay false, so
-  // kubelet refuses pods that ask for them instead of running them wrongly.
-  resp->add_runtime_handlers()->mutable_features();
+  // need Docker API 1.44 (BindOptions.ReadOnlyForceRecursive) and Linux 5.12 (Docker applies
+  // them with mount_setattr); user namespaces per pod are not expressible through Docker. What a
+  // handler lacks stays false, so kubelet refuses pods that ask for it instead of running them
+  // wrongly.
+  const std::string negotiated = docker_->versionInfo().negotiated;
+  const bool rro = ping.isOk() && !negotiated.empty() &&
+                   docker::apiAtLeast(negotiated, docker::kApiRecursiveReadOnly) &&
+                   kernelAtLeast(5, 12);
+  resp->add_runtime_handlers()->mutable_features()->set_recursive_read_only_mounts(rro);
   if (ping.isOk()) {
     if (auto facts = dockerFacts(ctx); facts) {
-      for (const auto& name : facts->runtimes) resp->add_runtime_handlers()->set_name(name);
+      for (const auto& name : facts->runtimes) {
+        auto* handler = resp->add_runtime_handlers();
+        handler->set_name(name);
+        handler->mutable_features()->set_recursive_read_only_mounts(rro);
+      }
     }
   }
 

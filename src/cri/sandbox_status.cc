@@ -30,11 +30,7 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
       if (podLock.owns()) ips = adoptNetwork(fullId, *inspect, resp->status().metadata());
     }
   } else {
-    const auto& settings = common::jsonMember(*inspect, "NetworkSettings");
-    for (const char* key : {"IPAddress", "GlobalIPv6Address"}) {
-      std::string ip = common::jsonString(settings, key);
-      if (!ip.empty()) ips.push_back(ip);
-    }
+    ips = translate::dockerNetworkIps(*inspect);
   }
   if (!ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
     auto* net = resp->mutable_status()->mutable_network();

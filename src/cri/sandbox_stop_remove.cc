@@ -190,7 +190,7 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
   for (const auto& c : *containers) {
     std::string cid = common::jsonString(c, "Id");
     if (cid.empty()) continue;
-    if (options_.logCopier) options_.logCopier->unwatch(cid);
+    unwatchLogs(cid);
     Status st = docker_->removeContainer(cid, /*force=*/true, ctx.deadline);
     if (!st && st.code() != Code::kNotFound) {
       return st.withContext("remove pod sandbox \"" + id + "\": container " + cid);

@@ -145,7 +145,7 @@ Result<stats::CgroupSample> CriService::sampleProcess(const std::string& id, Pro
   });
   docker::Request request;
   request.path = "/containers/" + id + "/stats?stream=false";
-  if (docker::compareApiVersions(docker_->versionInfo().negotiated, "1.41") >= 0) {
+  if (docker::apiAtLeast(docker_->versionInfo().negotiated, docker::kApiStatsOneShot)) {
     request.path += "&one-shot=true";
   }
   request.operation = "stats";

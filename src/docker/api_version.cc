@@ -22,7 +22,7 @@ std::vector<long> parts(std::string_view v) {
 }
 
 bool wellFormed(std::string_view v) {
-  if (v.empty() || v.front() == '.' || v.back() == '.') return false;
+  if (v.empty() || v.size() > 16 || v.front() == '.' || v.back() == '.') return false;
   if (v.find("..") != std::string_view::npos) return false;
   bool sawDot = false;
   for (char c : v) {
@@ -49,20 +49,43 @@ int compareApiVersions(std::string_view a, std::string_view b) {
   return 0;
 }
 
-Result<std::string> negotiateApiVersion(std::string_view daemonApiVersion) {
+bool apiAtLeast(std::string_view negotiated, std::string_view min) {
+  return compareApiVersions(negotiated.empty() ? kNewestApiVersion : negotiated, min) >= 0;
+}
+
+std::string supportedApiRange() {
+  return std::string(kOldestApiVersion) + " to " + std::string(kNewestApiVersion);
+}
+
+Result<std::string> negotiateApiVersion(std::string_view daemonApiVersion,
+                                        std::string_view daemonMinApiVersion) {
   if (!wellFormed(daemonApiVersion)) {
     return Status(Code::kFailedPrecondition, "docker reported an unreadable API version \"" +
                                                  std::string(daemonApiVersion) + "\"");
   }
   if (compareApiVersions(daemonApiVersion, kOldestApiVersion) < 0) {
     return Status(Code::kFailedPrecondition, "docker API version " + std::string(daemonApiVersion) +
-                                                 " is too old: dockershim needs at least " +
-                                                 std::string(kOldestApiVersion) + " (Docker 1.12)");
+                                                 " is too old: dockershim speaks Docker API " +
+                                                 supportedApiRange() + " (Docker 1.12 and later)");
   }
-  if (compareApiVersions(daemonApiVersion, kNewestApiVersion) > 0) {
-    return std::string(kNewestApiVersion);
+  std::string chosen(compareApiVersions(daemonApiVersion, kNewestApiVersion) > 0
+                         ? kNewestApiVersion
+                         : daemonApiVersion);
+  // An unreadable minimum is not trusted to refuse anything: the daemon would say so itself.
+  if (wellFormed(daemonMinApiVersion) && compareApiVersions(daemonMinApiVersion, chosen) > 0) {
+    return Status(Code::kFailedPrecondition,
+                  "docker requires API " + std::string(daemonMinApiVersion) +
+                      " or newer (it speaks " + std::string(daemonMinApiVersion) + " to " +
+                      std::string(daemonApiVersion) + "); dockershim speaks " +
+                      supportedApiRange());
   }
-  return std::string(daemonApiVersion);
+  return chosen;
+}
+
+bool isApiVersionRefusal(int httpStatus, std::string_view message) {
+  if (httpStatus != 400 || !message.starts_with("client version ")) return false;
+  return message.find(" is too old") != std::string_view::npos ||
+         message.find(" is too new") != std::string_view::npos;
 }
 
 }  // namespace dockershim::docker

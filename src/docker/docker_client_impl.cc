@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/json_util.h"
 #include "docker/api_version.h"
@@ -72,6 +73,23 @@ Status checkImageName(std::string_view name) {
   return {Code::kInvalidArgument, "\"" + std::string(name) + "\" is not a valid image reference"};
 }
 
+// The error a JSON progress message reports, if any. Docker API: "error" (deprecated in 1.48,
+// to be left empty or omitted later) and "errorDetail": {"message": …} carry the same text.
+std::optional<std::string> progressError(const json& msg) {
+  if (!msg.is_object()) return std::nullopt;
+  if (auto it = msg.find("error"); it != msg.end() && !it->is_null()) {
+    std::string text = it->is_string() ? it->get<std::string>() : it->dump();
+    if (!text.empty()) return text;
+  }
+  const json& detail = common::jsonMember(msg, "errorDetail");
+  if (detail.is_object()) {
+    std::string text = common::jsonString(detail, "message");
+    if (!text.empty()) return text;
+    if (detail.contains("code")) return "docker reported error code " + detail["code"].dump();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::string> unixSocketPath(std::string_view endpoint) {
@@ -91,16 +109,18 @@ Result<std::string> unixSocketPath(std::string_view endpoint) {
 DockerClientImpl::DockerClientImpl(std::string socketPath, size_t maxIdleConnections)
     : pool_(std::move(socketPath), maxIdleConnections) {}
 
-std::string DockerClientImpl::target(const std::string& path) const {
-  // Negotiation itself always speaks the unversioned API.
-  if (path == "/version" || path == "/_ping") return path;
+std::string DockerClientImpl::target(const Request& request, std::string* usedVersion) const {
+  if (request.unversioned) return request.path;
   std::lock_guard<std::mutex> lock(mu_);
-  if (version_.negotiated.empty()) return path;
-  return "/v" + version_.negotiated + path;
+  if (usedVersion) *usedVersion = version_.negotiated;
+  if (version_.negotiated.empty()) return request.path;
+  return "/v" + version_.negotiated + request.path;
 }
 
-Connection::HttpRequest DockerClientImpl::buildRequest(const Request& request) const {
-  Connection::HttpRequest req{http::string_to_verb(request.method), target(request.path), 11};
+Connection::HttpRequest DockerClientImpl::buildRequest(const Request& request,
+                                                       std::string* usedVersion) const {
+  Connection::HttpRequest req{http::string_to_verb(request.method), target(request, usedVersion),
+                              11};
   req.set(http::field::host, "docker");
   req.set(http::field::user_agent, "dockershim/0.1");
   for (const auto& [k, v] : request.headers) req.set(k, v);
@@ -131,8 +151,38 @@ void DockerClientImpl::record(const std::string& operation, Clock::time_point st
 }
 
 Result<Response> DockerClientImpl::call(const Request& request, Deadline deadline) {
+  // Never unversioned by accident: Docker would read the request as its own newest version.
+  if (!request.unversioned) {
+    if (Status st = ensureNegotiated(deadline); !st) return st;
+  }
+  std::string used;
+  auto resp = callOnce(request, deadline, used);
+  if (resp && !used.empty() && isApiVersionRefusal(resp->status, dockerMessage(resp->body))) {
+    // Docker's version check runs before any handler, so the refused request did nothing and
+    // may be sent again; one with a body was written for the old version and is not.
+    if (renegotiateAfterRefusal(used, deadline) && request.body.empty()) {
+      return callOnce(request, deadline, used);
+    }
+  }
+  return resp;
+}
+
+bool DockerClientImpl::renegotiateAfterRefusal(const std::string& usedVersion, Deadline deadline) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Another thread negotiated since this request was built.
+    if (version_.negotiated != usedVersion) return !version_.negotiated.empty();
+    version_.negotiated.clear();
+  }
+  spdlog::warn("docker refused API version {}: negotiating the version again", usedVersion);
+  auto v = negotiate(deadline);
+  return v && v->negotiated != usedVersion;
+}
+
+Result<Response> DockerClientImpl::callOnce(const Request& request, Deadline deadline,
+                                            std::string& usedVersion) {
   auto start = Clock::now();
-  auto req = buildRequest(request);
+  auto req = buildRequest(request, &usedVersion);
   // A reused keep-alive connection may have been closed by Docker while idle; that fails with
   // nothing received, and Docker cannot have acted on the request, so it is sent once more.
   for (int attempt = 0;; ++attempt) {
@@ -176,7 +226,7 @@ Result<json> DockerClientImpl::callJson(const Request& request, Deadline deadlin
 }
 
 Result<VersionInfo> DockerClientImpl::negotiate(Deadline deadline) {
-  Request req{.method = "GET", .path = "/version", .operation = "version"};
+  Request req{.method = "GET", .path = "/version", .operation = "version", .unversioned = true};
   auto resp = call(req, deadline);
   if (!resp) return resp.status();
   if (Status st = statusFromHttp(resp->status, resp->body, req.verb); !st) return st;
@@ -188,13 +238,15 @@ Result<VersionInfo> DockerClientImpl::negotiate(Deadline deadline) {
   v.version = common::jsonString(body, "Version", "");
   v.apiVersion = body["ApiVersion"].get<std::string>();
   v.minApiVersion = common::jsonString(body, "MinAPIVersion", "");
-  auto negotiated = negotiateApiVersion(v.apiVersion);
-  if (!negotiated) return negotiated.status();
-  v.negotiated = *negotiated;
+  auto negotiated = negotiateApiVersion(v.apiVersion, v.minApiVersion);
+  if (negotiated) v.negotiated = *negotiated;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Without a version in common nothing is sent versioned: each call asks again and fails
+    // with the reason, until Docker changes.
     version_ = v;
   }
+  if (!negotiated) return negotiated.status();
   return v;
 }
 
@@ -213,6 +265,28 @@ Status DockerClientImpl::ensureNegotiated(Deadline deadline) {
 }
 
 Status DockerClientImpl::ping(Deadline deadline) {
+  Request req{.method = "GET", .path = "/_ping", .operation = "ping", .unversioned = true};
+  auto resp = call(req, deadline);
+  if (!resp) return resp.status();
+  return statusFromHttp(resp->status, resp->body, req.verb);
+}
+
+Status DockerClientImpl::checkApiVersion(Deadline deadline) {
+  Status negotiated = ensureNegotiated(deadline);
+  if (!negotiated) {
+    if (negotiated.code() != Code::kFailedPrecondition) return negotiated;
+    // No version in common: Docker's refusal of the nearest one says why, in its own words.
+    auto v = versionInfo();
+    std::string probe(compareApiVersions(v.apiVersion, kOldestApiVersion) < 0 ? kOldestApiVersion
+                                                                              : kNewestApiVersion);
+    Request req{
+        .method = "GET", .path = "/v" + probe + "/_ping", .operation = "ping", .unversioned = true};
+    auto resp = call(req, deadline);
+    if (resp && isApiVersionRefusal(resp->status, dockerMessage(resp->body))) {
+      return statusFromHttp(resp->status, resp->body, req.verb);
+    }
+    return negotiated;
+  }
   Request req{.method = "GET", .path = "/_ping", .operation = "ping"};
   auto resp = call(req, deadline);
   if (!resp) return resp.status();
@@ -228,8 +302,13 @@ Result<json> DockerClientImpl::listImages(const std::string& reference, Deadline
   if (Status st = ensureNegotiated(deadline); !st) return st;
   std::string path = "/images/json";
   if (!reference.empty()) {
-    json filters = {{"reference", {reference}}};
-    path += buildQuery({{"filters", filters.dump()}});
+    if (apiAtLeast(versionInfo().negotiated, kApiImageReferenceFilter)) {
+      json filters = {{"reference", {reference}}};
+      path += buildQuery({{"filters", filters.dump()}});
+    } else {
+      // Docker API 1.24 has no reference filter; its `filter` (removed in 1.41) matches names.
+      path += buildQuery({{"filter", reference}});
+    }
   }
   return callJson({.method = "GET", .path = path, .operation = "list_images"}, deadline);
 }
@@ -259,11 +338,7 @@ Status DockerClientImpl::pullImage(const std::string& repository, const std::str
     // Docker API: closing the connection cancels the pull; the client that wanted it is gone.
     if (cancelled && cancelled()) return {Code::kCancelled, "pull cancelled by the client"};
     // Docker API: a failed pull still answers 200; the error is a message in the stream.
-    if (msg.is_object() && msg.contains("error")) {
-      std::string text =
-          msg["error"].is_string() ? msg["error"].get<std::string>() : msg["error"].dump();
-      return statusFromMessage(text, Code::kUnknown);
-    }
+    if (auto text = progressError(msg)) return statusFromMessage(*text, Code::kUnknown);
     return Status::ok();
   });
   return st;
@@ -300,9 +375,8 @@ Status DockerClientImpl::importImage(std::string tar, const std::string& repo,
   std::vector<json> msgs;
   if (Status st = decoder.feed(resp->body, msgs); !st) return st.withContext("import");
   for (const auto& m : msgs) {
-    if (m.is_object() && m.contains("error")) {
-      std::string text = m["error"].is_string() ? m["error"].get<std::string>() : m["error"].dump();
-      return statusFromMessage(text, Code::kUnknown).withContext("import");
+    if (auto text = progressError(m)) {
+      return statusFromMessage(*text, Code::kUnknown).withContext("import");
     }
   }
   return Status::ok();
@@ -385,7 +459,20 @@ Status DockerClientImpl::updateContainer(const std::string& id, const json& reso
 Result<json> DockerClientImpl::listContainers(const json& filters, Deadline deadline) {
   if (Status st = ensureNegotiated(deadline); !st) return st;
   std::vector<std::pair<std::string, std::string>> q{{"all", "1"}};
-  if (filters.is_object() && !filters.empty()) q.emplace_back("filters", filters.dump());
+  json sent = filters;
+  if (!apiAtLeast(versionInfo().negotiated, kApiRemovingStatusFilter) && sent.is_object() &&
+      sent.contains("status") && sent["status"].is_array()) {
+    // Docker API 1.24 refuses the status "removing" (1.25 added it); no container can be in a
+    // state the daemon does not know, so it is left out, and a filter of nothing else matches
+    // nothing.
+    json kept = json::array();
+    for (const auto& v : sent["status"]) {
+      if (v != "removing") kept.push_back(v);
+    }
+    if (kept.empty()) return json::array();
+    sent["status"] = std::move(kept);
+  }
+  if (sent.is_object() && !sent.empty()) q.emplace_back("filters", sent.dump());
   return callJson(
       {.method = "GET", .path = "/containers/json" + buildQuery(q), .operation = "list_containers"},
       deadline);
@@ -431,6 +518,24 @@ Result<json> DockerClientImpl::inspectExec(const std::string& execId, Deadline d
 Status DockerClientImpl::stream(const Request& request, Deadline deadline,
                                 std::chrono::milliseconds idle,
                                 const std::function<Status(const json&)>& onMessage) {
+  JsonStreamDecoder decoder;
+  std::vector<json> msgs;
+  return rawStream(request, deadline, idle, [&](std::string_view bytes) -> Status {
+    msgs.clear();
+    if (Status s = decoder.feed(bytes, msgs); !s) return s;
+    for (const auto& m : msgs) {
+      if (Status s = onMessage(m); !s) return s;
+    }
+    return Status::ok();
+  });
+}
+
+Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
+                                   std::chrono::milliseconds idle,
+                                   const std::function<Status(std::string_view)>& onBytes) {
+  if (!request.unversioned) {
+    if (Status st = ensureNegotiated(deadline); !st) return st;
+  }
   auto start = Clock::now();
   // Streams hold their connection for a long time: a dedicated one, never pooled.
   Connection conn(pool_.socketPath());
@@ -438,28 +543,20 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
   if (st && request.cancel && !request.cancel->attach(conn.nativeHandle())) {
     st = Status(Code::kCancelled, "docker stream cancelled");
   }
-  if (st) st = conn.writeRequest(buildRequest(request), deadline);
+  std::string used;
+  if (st) st = conn.writeRequest(buildRequest(request, &used), deadline);
   int httpStatus = 0;
   if (st) {
-    JsonStreamDecoder decoder;
-    std::vector<json> msgs;
     std::string errorBody;
-    auto result = conn.readStreaming(
-        deadline, idle,
-        [&](std::string_view bytes) -> Status {
-          msgs.clear();
-          if (Status s = decoder.feed(bytes, msgs); !s) return s;
-          for (const auto& m : msgs) {
-            if (Status s = onMessage(m); !s) return s;
-          }
-          return Status::ok();
-        },
-        errorBody);
+    auto result = conn.readStreaming(deadline, idle, onBytes, errorBody);
     if (!result) {
       st = result.status();
     } else {
       httpStatus = *result;
       st = statusFromHttp(httpStatus, errorBody, request.verb);
+      if (!used.empty() && isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
+        renegotiateAfterRefusal(used, deadline);
+      }
     }
   }
   if (request.cancel) {
@@ -473,13 +570,17 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
 
 Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request& request,
                                                                   Deadline deadline) {
+  if (!request.unversioned) {
+    if (Status st = ensureNegotiated(deadline); !st) return st;
+  }
   auto start = Clock::now();
   Request req = request;
   req.headers.emplace_back("Connection", "Upgrade");
   req.headers.emplace_back("Upgrade", "tcp");
   Connection conn(pool_.socketPath());
   Status st = conn.connect(deadline);
-  if (st) st = conn.writeRequest(buildRequest(req), deadline);
+  std::string used;
+  if (st) st = conn.writeRequest(buildRequest(req, &used), deadline);
   std::string leftover, errorBody;
   int httpStatus = 0;
   if (st) {
@@ -490,6 +591,9 @@ Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request&
       httpStatus = *result;
       if (httpStatus != 101 && httpStatus != 200) {
         st = statusFromHttp(httpStatus, errorBody, req.verb);
+        if (!used.empty() && isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
+          renegotiateAfterRefusal(used, deadline);
+        }
         if (st) st = Status(Code::kUnknown, "docker refused the upgrade");
       }
     }

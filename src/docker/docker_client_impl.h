@@ -29,6 +29,7 @@ class DockerClientImpl : public DockerClient {
   Result<VersionInfo> negotiate(Deadline deadline) override;
   VersionInfo versionInfo() const override;
   Status ping(Deadline deadline) override;
+  Status checkApiVersion(Deadline deadline) override;
   Result<nlohmann::json> info(Deadline deadline) override;
   Result<nlohmann::json> listImages(const std::string& reference, Deadline deadline) override;
   Result<nlohmann::json> inspectImage(const std::string& name, Deadline deadline) override;
@@ -56,6 +57,8 @@ class DockerClientImpl : public DockerClient {
   Result<Response> call(const Request& request, Deadline deadline) override;
   Status stream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
                 const std::function<Status(const nlohmann::json&)>& onMessage) override;
+  Status rawStream(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
+                   const std::function<Status(std::string_view)>& onBytes) override;
   Result<std::unique_ptr<HijackedStream>> upgrade(const Request& request,
                                                   Deadline deadline) override;
   std::vector<OperationStats> operationStats() const override;
@@ -63,12 +66,18 @@ class DockerClientImpl : public DockerClient {
  private:
   // The versioned target ("/v1.41/images/json"); unversioned until negotiation succeeded, which
   // Docker reads as its own newest version, so only /version and /_ping are sent before it.
-  std::string target(const std::string& path) const;
-  Connection::HttpRequest buildRequest(const Request& request) const;
+  // Also tells which negotiated version the target carries ("" for none).
+  std::string target(const Request& request, std::string* usedVersion) const;
+  Connection::HttpRequest buildRequest(const Request& request,
+                                       std::string* usedVersion = nullptr) const;
   Result<nlohmann::json> callJson(const Request& request, Deadline deadline);
   void record(const std::string& operation, Clock::time_point start, const Status& status,
               int httpStatus, const Request& request);
   Status ensureNegotiated(Deadline deadline);
+  // After Docker refused `usedVersion`: forgets it (unless another thread negotiated since) and
+  // negotiates again. True when a different version is now in use.
+  bool renegotiateAfterRefusal(const std::string& usedVersion, Deadline deadline);
+  Result<Response> callOnce(const Request& request, Deadline deadline, std::string& usedVersion);
 
   ConnectionPool pool_;
   mutable std::mutex mu_;

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "docker/api_version.h"
+
 namespace dockershim::docker {
 namespace {
 
@@ -56,6 +58,12 @@ Status statusFromHttp(int httpStatus, std::string_view body, Verb verb) {
   std::string message = dockerMessage(body);
   switch (httpStatus) {
     case 400:
+      // Not the caller's argument: Docker will not serve the API version dockershim chose.
+      if (isApiVersionRefusal(httpStatus, message)) {
+        return {Code::kFailedPrecondition, "docker refused the API version: " + message +
+                                               " (dockershim speaks Docker API " +
+                                               supportedApiRange() + ")"};
+      }
       return {Code::kInvalidArgument, message};
     case 401:
       return {Code::kUnauthenticated, message};

@@ -27,29 +27,6 @@ constexpr std::size_t kMaxWarnings = 5;
 // Files read to their end that reached() still recognises.
 constexpr std::size_t kDoneMemory = 8;
 
-Status errnoStatus(int err, const std::string& what) {
-  Code code = Code::kInternal;
-  switch (err) {
-    case ENOENT:
-    case ENOTDIR:
-      code = Code::kNotFound;
-      break;
-    case EACCES:
-    case EPERM:
-    case EROFS:
-      code = Code::kPermissionDenied;
-      break;
-    case ENOSPC:
-    case EMFILE:
-    case ENFILE:
-      code = Code::kResourceExhausted;
-      break;
-    default:
-      break;
-  }
-  return errorStatus(code, what + ": " + std::strerror(err));
-}
-
 // The time of the last parsable entry in a Docker log: whether a rotated file holds anything
 // newer than the resume point.
 std::optional<int64_t> lastEntryTime(int fd, std::size_t maxLine) {
@@ -91,103 +68,22 @@ std::optional<FileMark> markOf(const std::string& path) {
 ContainerLog::ContainerLog(std::string containerId, std::string dockerLogPath,
                            std::string criLogPath, std::optional<ResumePoint> resume,
                            CopyLimits limits)
-    : id_(std::move(containerId)),
+    : id_(containerId),
       dockerLogPath_(std::move(dockerLogPath)),
-      criLogPath_(std::move(criLogPath)),
       limits_(limits),
       resume_(resume),
-      resumeSkip_(resume ? resume->recordsAtTime : 0) {}
+      dst_(std::move(containerId), std::move(criLogPath)) {}
 
 ContainerLog::~ContainerLog() {
   closeSource(cur_);
   for (Source& s : queue_) closeSource(s);
-  if (dstFd_ >= 0) ::close(dstFd_);
 }
 
 // ---- destination ----
 
-Status ContainerLog::openDestinationFd(int& fd) {
-  // O_NOFOLLOW: the path is kubelet's, under /var/log/pods; a symlink planted there must not
-  // make a root daemon append to another file. O_NONBLOCK: a FIFO there must not hang us.
-  // O_RDWR, not O_WRONLY: the torn-line check below reads the last byte.
-  constexpr int kFlags =
-      O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY;
-  fd = ::open(criLogPath_.c_str(), kFlags, 0640);
-  if (fd < 0 && errno == ENOENT) {
-    // kubelet creates the container's log folder before CreateContainer; only that last folder
-    // is made here, never a whole missing tree.
-    const std::string parent = std::filesystem::path(criLogPath_).parent_path().string();
-    if (::mkdir(parent.c_str(), 0755) == 0) {
-      spdlog::info("created CRI log folder \"{}\" for container \"{}\"", parent, id_);
-    }
-    fd = ::open(criLogPath_.c_str(), kFlags, 0640);
-  }
-  if (fd < 0) {
-    if (errno == ELOOP) {
-      return errorStatus(Code::kFailedPrecondition,
-                         "CRI log \"" + criLogPath_ + "\" is a symlink; refusing to follow it");
-    }
-    return errnoStatus(errno, "open CRI log \"" + criLogPath_ + "\"");
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fd = -1;
-    return errorStatus(Code::kFailedPrecondition,
-                       "CRI log \"" + criLogPath_ + "\" is not a regular file");
-  }
-  // A record torn by a crash or a full disk would glue itself to our next one; end it so kubelet
-  // skips one bad line instead of misreading a good one.
-  char last = '\n';
-  if (st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
-    if (::write(fd, "\n", 1) != 1) {
-      spdlog::warn("end torn last line of CRI log \"{}\": {}", criLogPath_, std::strerror(errno));
-    }
-  }
-  return Status::ok();
-}
+Status ContainerLog::openDestination() { return dst_.open(); }
 
-Status ContainerLog::openDestination() {
-  int fd = -1;
-  Status st = openDestinationFd(fd);
-  if (!st) return st;
-  if (dstFd_ >= 0) ::close(dstFd_);
-  dstFd_ = fd;
-  return Status::ok();
-}
-
-Status ContainerLog::reopenDestination() {
-  int fd = -1;
-  Status st = openDestinationFd(fd);
-  if (!st) return st;  // keep writing to the old file; kubelet renames it back on failure
-  if (dstFd_ >= 0) ::close(dstFd_);
-  dstFd_ = fd;
-  writeFailing_ = false;
-  return Status::ok();
-}
-
-void ContainerLog::writeOut(std::string& out) {
-  std::size_t done = 0;
-  while (done < out.size() && dstFd_ >= 0) {
-    ssize_t n = ::write(dstFd_, out.data() + done, out.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      // As containerd does: drop and go on, so a full disk does not stall the copy for good.
-      if (!writeFailing_) {
-        spdlog::warn("write CRI log \"{}\" of container \"{}\": {}; dropping lines until it works",
-                     criLogPath_, id_, n < 0 ? std::strerror(errno) : "short write");
-      }
-      writeFailing_ = true;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (done == out.size() && writeFailing_ && !out.empty()) {
-    spdlog::info("write CRI log \"{}\" of container \"{}\" works again", criLogPath_, id_);
-    writeFailing_ = false;
-  }
-  out.clear();
-}
+Status ContainerLog::reopenDestination() { return dst_.reopen(); }
 
 // ---- source ----
 
@@ -271,7 +167,7 @@ ContainerLog::ReadEnd ContainerLog::readSource(CopyScratch& scratch, std::size_t
     cur_.offset += static_cast<off_t>(got);
     cur_.lastByte = data.back();
     budget -= std::min(got, budget);
-    writeOut(scratch.out);
+    dst_.write(scratch.out);
     if (got < want) return ReadEnd::kEof;  // a short read of a regular file is its end
   }
 }
@@ -330,9 +226,9 @@ void ContainerLog::queueRotatedAtStart() {
   for (int i = 1; i <= kMaxRotatedFiles; ++i) {
     Source src;
     if (!openSource(dockerLogPath_ + "." + std::to_string(i), src)) break;
-    if (resume_) {
+    if (resume_.point()) {
       auto last = lastEntryTime(src.fd, limits_.maxLineBytes);
-      if (!last || *last < resume_->unixNanos) {
+      if (!last || *last < resume_.point()->unixNanos) {
         closeSource(src);
         break;  // older files are older still
       }
@@ -409,29 +305,10 @@ void ContainerLog::handleLine(std::string_view line, std::string& out) {
     }
     return;
   }
-  if (!admit(entry->unixNanos, entry->log)) return;
+  if (!resume_.admit(entry->unixNanos, entry->log)) return;
   if (appendCriRecords(out, entry->unixNanos, entry->stream, entry->log) > 0) {
     lastCopiedNanos_ = entry->unixNanos;
   }
-}
-
-bool ContainerLog::admit(int64_t unixNanos, std::string_view text) {
-  if (!resume_) return true;
-  if (unixNanos < resume_->unixNanos) return false;
-  if (unixNanos == resume_->unixNanos) {
-    const std::size_t records = criRecordCount(text);
-    if (records == 0) return false;
-    if (resumeSkip_ >= records) {
-      resumeSkip_ -= records;
-      return false;
-    }
-    resumeSkip_ = 0;
-    return true;
-  }
-  // Past the resume point: from here on the Docker log is new to the CRI log, even where
-  // stdout and stderr interleave slightly out of time order.
-  resume_.reset();
-  return true;
 }
 
 // ---- end ----
@@ -447,8 +324,7 @@ void ContainerLog::finish(CopyScratch& scratch) {
   closeSource(cur_);
   for (Source& s : queue_) closeSource(s);
   queue_.clear();
-  if (dstFd_ >= 0) ::close(dstFd_);
-  dstFd_ = -1;
+  dst_.close();
 }
 
 bool ContainerLog::reached(const FileMark& mark) const {

@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "dockershim/status.h"
+#include "logs/cri_log_file.h"
 #include "logs/cri_log_tail.h"
+#include "logs/resume_filter.h"
 
 namespace dockershim::logs {
 
@@ -76,7 +78,7 @@ class ContainerLog {
 
   const std::string& containerId() const { return id_; }
   const std::string& dockerLogPath() const { return dockerLogPath_; }
-  const std::string& criLogPath() const { return criLogPath_; }
+  const std::string& criLogPath() const { return dst_.path(); }
   // The Docker timestamp of the last record written, 0 before the first.
   int64_t lastCopiedNanos() const { return lastCopiedNanos_; }
 
@@ -100,13 +102,9 @@ class ContainerLog {
   void consume(std::string_view data, std::string& out);
   void appendPending(std::string_view piece);
   void handleLine(std::string_view line, std::string& out);
-  bool admit(int64_t unixNanos, std::string_view text);
-  void writeOut(std::string& out);
-  Status openDestinationFd(int& fd);
 
   const std::string id_;
   const std::string dockerLogPath_;
-  const std::string criLogPath_;
   const CopyLimits limits_;
 
   Source cur_;
@@ -117,14 +115,12 @@ class ContainerLog {
   std::string pending_;    // a Docker line not yet ended by '\n'
   bool skipping_ = false;  // inside a line over maxLineBytes, dropped up to its '\n'
 
-  std::optional<ResumePoint> resume_;  // set until the copy has passed the resume point
-  std::size_t resumeSkip_ = 0;
+  ResumeFilter resume_;
 
-  int dstFd_ = -1;
+  CriLogFile dst_;
   int64_t lastCopiedNanos_ = 0;
   std::size_t malformedLines_ = 0;
   std::size_t longLines_ = 0;
-  bool writeFailing_ = false;
 };
 
 }  // namespace dockershim::logs

@@ -39,7 +39,10 @@ constexpr ApiVersion kApiCapPrefix{1, 40};
 // Docker 20.10 (API 1.41) answers "unknown capability" for PERFMON, BPF and CHECKPOINT_RESTORE
 // (seen with Debian 12's docker.io 20.10.24); Docker 23 (API 1.42) knows them.
 constexpr ApiVersion kApiNewCapabilities{1, 42};
-constexpr ApiVersion kNewestApi{1, 41};
+// Docker API 1.44: read-only Binds become recursively read-only where the kernel can (5.12+),
+// and HostConfig.Mounts' BindOptions gain ReadOnlyNonRecursive and ReadOnlyForceRecursive.
+constexpr ApiVersion kApiRecursiveReadOnly{1, 44};
+constexpr ApiVersion kNewestApi{1, 55};
 
 std::optional<ApiVersion> parseApiVersion(std::string_view text) {
   if (text.empty()) return kNewestApi;
@@ -134,16 +137,29 @@ Status applyNamespaces(const v1::NamespaceOption& ns, const std::string& sandbox
   return Status::ok();
 }
 
-// compat: CRI mounts become Binds "<host>:<container>[:opts]" as in dockershim. Binds create a
-// missing host directory (HostConfig.Mounts refuses one) and read the same on every API version.
-Result<json> makeBinds(const v1::ContainerConfig& config) {
+// The bind mounts of a container: HostConfig.Binds strings, and from API 1.44 HostConfig.Mounts
+// for read-only ones.
+struct BindMounts {
   json binds = json::array();
+  json mounts = json::array();
+};
+
+// compat: CRI mounts become Binds "<host>:<container>[:opts]" as in dockershim. Binds create a
+// missing host directory and read the same on every API version but one way: from API 1.44 a
+// read-only bind is made recursively read-only where the kernel can. CRI's read-only is not
+// recursive unless the mount asks (recursive_read_only), so from 1.44 read-only mounts are
+// HostConfig.Mounts entries that say which they want (CreateMountpoint, API 1.42, keeps the
+// missing-directory behaviour). Mounts cannot relabel for SELinux, so a read-only mount that
+// asks for a relabel stays a bind, recursively read-only as Docker makes it.
+Result<BindMounts> makeBinds(const v1::ContainerConfig& config, ApiVersion api) {
+  BindMounts out;
+  const bool rroApi = api.atLeast(kApiRecursiveReadOnly);
   for (const auto& m : config.mounts()) {
     const std::string& hostPath = m.host_path();
     const std::string& ctrPath = m.container_path();
     const std::string where = "mount \"" + hostPath + "\" -> \"" + ctrPath + "\": ";
     if (m.has_image() && !m.image().image().empty()) {
-      return invalid(where + "image volumes are not supported by Docker API 1.41");
+      return invalid(where + "image volumes are not supported through Docker");
     }
     // A relative source would name a Docker volume, not a host path.
     if (hostPath.empty() || hostPath.front() != '/') {
@@ -156,33 +172,55 @@ Result<json> makeBinds(const v1::ContainerConfig& config) {
       return invalid(where + "a path with ':' cannot be written as a Docker bind");
     }
     if (m.recursive_read_only()) {
-      return invalid(where + "recursive read-only mounts need Docker API 1.44");
+      if (!rroApi) return invalid(where + "recursive read-only mounts need Docker API 1.44");
+      // CRI: as containerd checks, recursive read-only needs a read-only, private mount.
+      if (!m.readonly()) return invalid(where + "recursive read-only needs a read-only mount");
+      if (m.propagation() != v1::PROPAGATION_PRIVATE) {
+        return invalid(where + "recursive read-only needs private propagation");
+      }
+      if (m.selinux_relabel()) {
+        return invalid(where + "Docker cannot relabel a recursive read-only mount");
+      }
     }
     if (m.uidmappings_size() > 0 || m.gidmappings_size() > 0) {
       return invalid(where + "ID-mapped mounts are not supported by Docker");
+    }
+    std::string propagation;
+    switch (m.propagation()) {
+      case v1::PROPAGATION_PRIVATE:
+        break;  // Docker's default for binds ("rprivate")
+      case v1::PROPAGATION_HOST_TO_CONTAINER:
+        propagation = "rslave";
+        break;
+      case v1::PROPAGATION_BIDIRECTIONAL:
+        propagation = "rshared";
+        break;
+      default:
+        return invalid(where + "unknown propagation " + std::to_string(m.propagation()));
+    }
+    if (rroApi && m.readonly() && !m.selinux_relabel()) {
+      json bindOptions = {{"CreateMountpoint", true},
+                          {"Propagation", propagation.empty() ? "rprivate" : propagation}};
+      bindOptions[m.recursive_read_only() ? "ReadOnlyForceRecursive" : "ReadOnlyNonRecursive"] =
+          true;
+      out.mounts.push_back({{"Type", "bind"},
+                            {"Source", hostPath},
+                            {"Target", ctrPath},
+                            {"ReadOnly", true},
+                            {"BindOptions", std::move(bindOptions)}});
+      continue;
     }
     std::vector<std::string> opts;
     if (m.readonly()) opts.emplace_back("ro");
     // compat: dockershim asked for a private relabel; kubelet sets the flag only when the pod
     // has an SELinux label, so the volume is not bound to one container's random MCS label.
     if (m.selinux_relabel()) opts.emplace_back("Z");
-    switch (m.propagation()) {
-      case v1::PROPAGATION_PRIVATE:
-        break;  // Docker's default for binds ("rprivate")
-      case v1::PROPAGATION_HOST_TO_CONTAINER:
-        opts.emplace_back("rslave");
-        break;
-      case v1::PROPAGATION_BIDIRECTIONAL:
-        opts.emplace_back("rshared");
-        break;
-      default:
-        return invalid(where + "unknown propagation " + std::to_string(m.propagation()));
-    }
+    if (!propagation.empty()) opts.push_back(propagation);
     std::string bind = hostPath + ":" + ctrPath;
     for (size_t i = 0; i < opts.size(); ++i) bind += (i == 0 ? ":" : ",") + opts[i];
-    binds.push_back(std::move(bind));
+    out.binds.push_back(std::move(bind));
   }
-  return binds;
+  return out;
 }
 
 Result<json> makeDevices(const v1::ContainerConfig& config) {
@@ -405,9 +443,10 @@ Result<json> makeBody(const v1::ContainerConfig& config, const v1::PodSandboxCon
 
   json host = json::object();
   if (Status st = applyNamespaces(ns, ctx.sandboxId, host); !st) return st;
-  auto binds = makeBinds(config);
+  auto binds = makeBinds(config, *api);
   if (!binds) return binds.status();
-  if (!binds->empty()) host["Binds"] = std::move(*binds);
+  if (!binds->binds.empty()) host["Binds"] = std::move(binds->binds);
+  if (!binds->mounts.empty()) host["Mounts"] = std::move(binds->mounts);
   auto devices = makeDevices(config);
   if (!devices) return devices.status();
   if (!devices->empty()) host["Devices"] = std::move(*devices);
@@ -511,9 +550,9 @@ json dockerResources(const v1::LinuxContainerResources& r) {
     out["MemorySwap"] = r.memory_swap_limit_in_bytes() != 0 ? r.memory_swap_limit_in_bytes()
                                                             : r.memory_limit_in_bytes();
   }
-  // Not expressible in API 1.41: hugepage_limits (no hugetlb field in HostConfig; kubelet sends
-  // every page size, mostly with limit 0) and `unified` (raw cgroup v2 files). Both are left
-  // out rather than refused, as dockershim did, so ordinary pods still run.
+  // Not expressible in any Docker API version: hugepage_limits (no hugetlb field in HostConfig;
+  // kubelet sends every page size, mostly with limit 0) and `unified` (raw cgroup v2 files). Both
+  // are left out rather than refused, as dockershim did, so ordinary pods still run.
   return out;
 }
 

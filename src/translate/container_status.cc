@@ -429,4 +429,31 @@ void containerResourcesFromInspect(const json& inspect, runtime::v1::ContainerSt
   }
 }
 
+std::vector<std::string> dockerNetworkIps(const nlohmann::json& inspect) {
+  std::vector<std::string> ips;
+  const auto& settings = common::jsonMember(inspect, "NetworkSettings");
+  auto collect = [&ips](const nlohmann::json& from) {
+    for (const char* key : {"IPAddress", "GlobalIPv6Address"}) {
+      std::string ip = common::jsonString(from, key);
+      if (!ip.empty()) ips.push_back(ip);
+    }
+  };
+  collect(settings);
+  if (!ips.empty()) return ips;
+  const auto& networks = common::jsonMember(settings, "Networks");
+  if (!networks.is_object()) return ips;
+  // The network the container was created on first; a pause container is on one only.
+  std::string mode = common::jsonString(common::jsonMember(inspect, "HostConfig"), "NetworkMode");
+  if (mode == "default") mode = "bridge";
+  if (networks.contains(mode)) {
+    collect(networks[mode]);
+    return ips;
+  }
+  for (const auto& [name, endpoint] : networks.items()) {
+    collect(endpoint);
+    if (!ips.empty()) break;
+  }
+  return ips;
+}
+
 }  // namespace dockershim::translate

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dockershim/status.h"
 #include "translate/cri_api.h"
@@ -45,6 +46,13 @@ void containerResourcesFromInspect(const nlohmann::json& inspect,
 // runtime_handler = HostConfig.Runtime unless it is `defaultRuntime` (the handler "").
 Status sandboxStatusFromInspect(const nlohmann::json& inspect, runtime::v1::PodSandboxStatus* out,
                                 std::string_view defaultRuntime = "runc");
+
+// The IPv4 and IPv6 addresses Docker's own network gave a pause container (--network-plugin=none
+// with Docker's bridge), IPv4 first. Docker API: before 1.52 the default network's addresses
+// are also NetworkSettings' top-level IPAddress/GlobalIPv6Address (deprecated since 1.21, gone
+// in 1.52); every version has them under NetworkSettings.Networks.<network>, which is read when
+// the top-level ones are absent.
+std::vector<std::string> dockerNetworkIps(const nlohmann::json& inspect);
 
 // ---- shared with container_list.cc (the list translation), not for other callers ----
 

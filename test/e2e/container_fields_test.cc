@@ -456,3 +456,56 @@ TEST_CASE(
   }
   cleanupPod(shim, podId);
 }
+
+TEST_CASE("read-only mounts: submounts stay writable unless the mount asks for recursive read-only",
+          "[container][mounts]") {
+  auto& bed = TestBed::get();
+  auto& shim = bed.shim();
+  auto pod = podConfig("ro-mounts");
+  std::string podId = runPod(shim, pod);
+  // A host folder with a tmpfs mounted inside it, as a node's hostPath volume may have.
+  SharedDir dir(bed.dir() + "/ro-" + pod.metadata().uid());
+  fs::create_directories(dir.path + "/sub");
+  REQUIRE(::mount("tmpfs", (dir.path + "/sub").c_str(), "tmpfs", 0, nullptr) == 0);
+
+  auto withMount = [&](const std::string& name, bool recursive) {
+    auto c = containerConfig(name);
+    auto* m = c.add_mounts();
+    m->set_host_path(dir.path);
+    m->set_container_path("/vol");
+    m->set_readonly(true);
+    m->set_recursive_read_only(recursive);
+    return c;
+  };
+  // CRI's read-only is not recursive: on every Docker API version (1.44 made Docker's own
+  // read-only binds recursive) the mount is read-only and what is mounted below it is not.
+  std::string plain = startContainer(shim, podId, pod, withMount("plain", false));
+  CHECK(execSync(shim, plain, {"touch", "/vol/x"}).exit_code() != 0);
+  auto sub = execSync(shim, plain, {"touch", "/vol/sub/x"});
+  INFO(sub.stderr());
+  CHECK(sub.exit_code() == 0);
+
+  // Recursive read-only where the runtime handler says it can (Docker API 1.44, Linux 5.12),
+  // refused where it cannot.
+  v1::StatusResponse status;
+  Ctx ctx;
+  REQUIRE(shim.runtime->Status(&ctx, v1::StatusRequest(), &status).ok());
+  REQUIRE(status.runtime_handlers_size() > 0);
+  const bool rro = status.runtime_handlers(0).features().recursive_read_only_mounts();
+  std::string id;
+  auto s = createContainer(shim, podId, pod, withMount("recursive", true), &id);
+  if (rro) {
+    INFO(describe(s));
+    REQUIRE(s.ok());
+    v1::StartContainerRequest start;
+    start.set_container_id(id);
+    v1::StartContainerResponse started;
+    Ctx startCtx;
+    REQUIRE(shim.runtime->StartContainer(&startCtx, start, &started).ok());
+    CHECK(execSync(shim, id, {"touch", "/vol/sub/y"}).exit_code() != 0);
+  } else {
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_THAT(s.error_message(), Catch::Contains("API 1.44"));
+  }
+  cleanupPod(shim, podId);
+}

@@ -8,64 +8,11 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/log_util.h"
 #include "e2e/pod_util.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
-
-namespace {
-
-std::vector<std::string> readLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) out.push_back(line);
-  return out;
-}
-
-// Waits until `path` holds at least `n` lines (the copier is asynchronous).
-std::vector<std::string> waitLines(const std::string& path, size_t n,
-                                   std::chrono::seconds timeout = 20s) {
-  auto end = std::chrono::steady_clock::now() + timeout;
-  std::vector<std::string> lines;
-  while (std::chrono::steady_clock::now() < end) {
-    lines = readLines(path);
-    if (lines.size() >= n) break;
-    std::this_thread::sleep_for(100ms);
-  }
-  return lines;
-}
-
-// The numbers of "line <n>" records, in file order.
-std::vector<int> numbers(const std::vector<std::string>& lines) {
-  static const std::regex re(R"(^\S+ stdout F line (\d+)$)");
-  std::vector<int> out;
-  for (const auto& l : lines) {
-    std::smatch m;
-    if (std::regex_match(l, m, re)) out.push_back(std::stoi(m[1]));
-  }
-  return out;
-}
-
-bool consecutive(const std::vector<int>& n) {
-  for (size_t i = 0; i < n.size(); ++i) {
-    if (n[i] != static_cast<int>(i)) return false;
-  }
-  return !n.empty();
-}
-
-const std::vector<std::string> kCounter = {
-    "sh", "-c", "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done"};
-
-grpc::Status reopen(Shim& shim, const std::string& id) {
-  v1::ReopenContainerLogRequest req;
-  req.set_container_id(id);
-  v1::ReopenContainerLogResponse resp;
-  Ctx ctx;
-  return shim.runtime->ReopenContainerLog(&ctx, req, &resp);
-}
-
-}  // namespace
 
 TEST_CASE("container output lands in the CRI log in kubelet's format", "[logs]") {
   auto& shim = TestBed::get().shim();

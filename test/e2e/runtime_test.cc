@@ -1,9 +1,13 @@
 // RuntimeService calls of the foundation: Version, Status, RuntimeConfig, and UNIMPLEMENTED for
 // the RPCs whose issues have not landed.
+#include <sys/utsname.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <thread>
 
 #include "app/options.h"
+#include "docker/api_version.h"
 #include "e2e/e2e_util.h"
 
 using namespace dockershim;
@@ -53,11 +57,20 @@ TEST_CASE("Status: runtime ready; with --network-plugin=none Docker's network is
   }
   CHECK(sawRuntime);
   CHECK(sawNetwork);
-  // Runtime handlers: Docker's default ("") and its runtimes, no feature claimed.
+  // Runtime handlers: Docker's default ("") and its runtimes. Recursive read-only mounts need
+  // Docker API 1.44 and Linux 5.12; user namespaces are never claimed.
+  auto docker = TestBed::get().docker().negotiate(docker::deadlineIn(10s));
+  REQUIRE(docker);
+  utsname u{};
+  REQUIRE(::uname(&u) == 0);
+  int major = 0, minor = 0;
+  std::sscanf(u.release, "%d.%d", &major, &minor);
+  const bool rro = docker::apiAtLeast(docker->negotiated, "1.44") &&
+                   std::make_pair(major, minor) >= std::make_pair(5, 12);
   std::vector<std::string> handlers;
   for (const auto& h : resp.runtime_handlers()) {
     handlers.push_back(h.name());
-    CHECK_FALSE(h.features().recursive_read_only_mounts());
+    CHECK(h.features().recursive_read_only_mounts() == rro);
     CHECK_FALSE(h.features().user_namespaces());
   }
   CHECK(std::count(handlers.begin(), handlers.end(), "") == 1);
@@ -67,7 +80,7 @@ TEST_CASE("Status: runtime ready; with --network-plugin=none Docker's network is
   auto config = nlohmann::json::parse(resp.info().at("config"));
   CHECK(config["podInfraContainerImage"] == app::kDefaultPauseImage);
   CHECK(config["sandboxImage"] == app::kDefaultPauseImage);  // kubeadm reads this key
-  CHECK(config["dockerApiVersion"] == "1.41");
+  CHECK(config["dockerApiVersion"] == docker->negotiated);
 
   v1::StatusResponse terse;
   Ctx ctx2;

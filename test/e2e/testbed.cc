@@ -57,8 +57,19 @@ void reapStaleTestBeds() {
     std::ifstream owner(entry.path() / "owner.pid");
     pid_t pid = 0;
     if (owner >> pid && pid > 0 && ::kill(pid, 0) == 0) continue;  // still in use
-    for (const char* f : {"docker.pid", "registry.pid", "shim.pid"}) {
-      std::ifstream in(entry.path() / f);
+    // Every daemon's pid file: docker.pid, registry.pid, shim.pid and <name>/docker.pid of
+    // private dockerds.
+    std::vector<fs::path> pidFiles;
+    for (const auto& f : fs::recursive_directory_iterator(
+             entry.path(), fs::directory_options::skip_permission_denied)) {
+      if (f.path().extension() == ".pid" && f.path().filename() != "owner.pid" &&
+          f.path().string().find("/exec/") == std::string::npos &&
+          f.path().string().find("/data/") == std::string::npos) {
+        pidFiles.push_back(f.path());
+      }
+    }
+    for (const auto& f : pidFiles) {
+      std::ifstream in(f);
       pid_t p = 0;
       if (in >> p && p > 0) ::kill(p, SIGKILL);
     }
@@ -149,16 +160,13 @@ std::string TestBed::runcWrapper() {
   return RUNC_WRAPPER;
 }
 
-void TestBed::startDocker() {
-  dockerSocket_ = dir_ + "/docker.sock";
-  dockerLog_ = dir_ + "/dockerd.log";
-  writeFile(dir_ + "/daemon.json", "{}\n");
+std::vector<std::string> TestBed::dockerdArgs(const std::string& dir) const {
   std::vector<std::string> argv = {"dockerd",
-                                   "--config-file=" + dir_ + "/daemon.json",
-                                   "--data-root=" + dir_ + "/data",
-                                   "--exec-root=" + dir_ + "/exec",
-                                   "--pidfile=" + dir_ + "/docker.pid",
-                                   "--host=unix://" + dockerSocket_,
+                                   "--config-file=" + dir + "/daemon.json",
+                                   "--data-root=" + dir + "/data",
+                                   "--exec-root=" + dir + "/exec",
+                                   "--pidfile=" + dir + "/docker.pid",
+                                   "--host=unix://" + dir + "/docker.sock",
                                    "--bridge=none",
                                    "--iptables=false",
                                    "--ip-masq=false",
@@ -171,18 +179,58 @@ void TestBed::startDocker() {
     argv.push_back("--add-runtime=testbed=" + wrapper);
     argv.push_back("--default-runtime=testbed");
   }
-  dockerd_ = Process::spawn(argv, dockerLog_);
-  waitForSocket(dockerSocket_, dockerd_, 60s);
-  docker_ = std::make_unique<docker::DockerClientImpl>(dockerSocket_);
+  writeFile(dir + "/daemon.json", "{}\n");
+  return argv;
+}
+
+namespace {
+
+std::unique_ptr<docker::DockerClientImpl> waitForDocker(const std::string& socket,
+                                                        Process& process) {
+  waitForSocket(socket, process, 60s);
+  auto client = std::make_unique<docker::DockerClientImpl>(socket);
   auto end = std::chrono::steady_clock::now() + 60s;
   for (;;) {
-    auto v = docker_->negotiate(docker::deadlineIn(5s));
-    if (v) break;
+    auto v = client->negotiate(docker::deadlineIn(5s));
+    if (v) return client;
     if (std::chrono::steady_clock::now() > end) {
       throw std::runtime_error("private dockerd never answered: " + v.status().message());
     }
     std::this_thread::sleep_for(200ms);
   }
+}
+
+}  // namespace
+
+void TestBed::startDocker() {
+  dockerSocket_ = dir_ + "/docker.sock";
+  dockerLog_ = dir_ + "/dockerd.log";
+  dockerd_ = Process::spawn(dockerdArgs(dir_), dockerLog_);
+  docker_ = waitForDocker(dockerSocket_, dockerd_);
+}
+
+std::unique_ptr<PrivateDocker> TestBed::startPrivateDocker(
+    const std::string& name, const std::vector<std::string>& extraArgs) {
+  auto d = std::make_unique<PrivateDocker>();
+  d->dir = dir_ + "/" + name;
+  fs::create_directories(d->dir);
+  d->socket = d->dir + "/docker.sock";
+  d->log = d->dir + "/dockerd.log";
+  auto argv = dockerdArgs(d->dir);
+  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+  d->process = Process::spawn(argv, d->log);
+  d->client = waitForDocker(d->socket, d->process);
+  std::ifstream in(busyboxTar_, std::ios::binary);
+  std::string tar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Status st =
+      d->client->importImage(tar, "busybox", "latest", {R"(CMD ["sh"])"}, docker::deadlineIn(120s));
+  if (!st) throw std::runtime_error("import busybox into " + name + ": " + st.message());
+  return d;
+}
+
+PrivateDocker::~PrivateDocker() {
+  process.stop(30s);
+  runCommand("grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
 }
 
 void TestBed::buildBusybox() {
@@ -208,7 +256,7 @@ void TestBed::buildBusybox() {
                             docker::deadlineIn(120s));
   if (!st) throw std::runtime_error("import registry busybox: " + st.message());
   fs::remove_all(root);
-  fs::remove(tarPath);
+  busyboxTar_ = tarPath;  // kept: private dockerds import it too
 }
 
 void TestBed::startRegistry() {

@@ -24,6 +24,17 @@ struct Shim {
   std::unique_ptr<runtime::v1alpha2::ImageService::Stub> imagesV1alpha2;
 };
 
+// Another private dockerd, with flags of its own (a log driver, …) and the busybox image; stopped
+// (by PID) when it goes.
+struct PrivateDocker {
+  std::string socket;
+  std::string log;
+  Process process;
+  std::unique_ptr<docker::DockerClientImpl> client;
+  std::string dir;
+  ~PrivateDocker();
+};
+
 // The real chain for e2e tests, started once per test binary and torn down (by PID) at the end
 // even when tests fail: a private dockerd with its own data-root, exec-root, pidfile and
 // socket; a busybox image (tagged docker.io/library/busybox:latest) built from Debian's
@@ -54,6 +65,11 @@ class TestBed {
   std::unique_ptr<Shim> startShim(const std::vector<std::string>& extraArgs,
                                   const std::string& name, bool waitReady = true);
 
+  // A second dockerd under <dir>/<name>/ (name short: socket paths stay under 108 bytes) with
+  // `extraArgs`, the test bed's runtimes and the busybox image.
+  std::unique_ptr<PrivateDocker> startPrivateDocker(const std::string& name,
+                                                    const std::vector<std::string>& extraArgs);
+
   // Failure report: the tails of the shim's and dockerd's logs.
   std::string logTails() const;
 
@@ -61,6 +77,7 @@ class TestBed {
   TestBed();
   static std::string runcWrapper();
   void startDocker();
+  std::vector<std::string> dockerdArgs(const std::string& dir) const;
   void buildBusybox();
   void startRegistry();
 
@@ -70,6 +87,7 @@ class TestBed {
   Process dockerd_;
   Process registryProcess_;
   std::string registry_;
+  std::string busyboxTar_;  // kept for private dockerds
   std::unique_ptr<docker::DockerClientImpl> docker_;
   std::unique_ptr<Shim> shim_;
 };

@@ -51,7 +51,7 @@ TEST_CASE("a Docker that never answers cannot outlast the call's deadline", "[in
 }
 
 TEST_CASE("version negotiation picks the lower version and refuses old daemons", "[integration]") {
-  std::string api = "1.45";
+  std::string api = "1.60";
   std::vector<std::string> targets;
   std::mutex mu;
   FakeDocker fake([&](const FakeRequest& r) {
@@ -65,10 +65,10 @@ TEST_CASE("version negotiation picks the lower version and refuses old daemons",
   docker::DockerClientImpl client(fake.socketPath());
   auto v = client.negotiate(docker::deadlineIn(5s));
   REQUIRE(v);
-  CHECK(v->negotiated == "1.41");
+  CHECK(v->negotiated == "1.55");
   CHECK(v->version == "20.10.99");
   REQUIRE(client.info(docker::deadlineIn(5s)));
-  CHECK(targets.back() == "/v1.41/info");
+  CHECK(targets.back() == "/v1.55/info");
 
   api = "1.39";  // Docker 18.09
   v = client.negotiate(docker::deadlineIn(5s));

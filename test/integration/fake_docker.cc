@@ -34,13 +34,14 @@ std::string reason(int status) {
   }
 }
 
-void writeAll(int fd, const std::string& data) {
+bool writeAll(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    if (n <= 0) return;
+    if (n <= 0) return false;
     off += static_cast<size_t>(n);
   }
+  return true;
 }
 
 }  // namespace
@@ -175,6 +176,20 @@ void FakeDocker::serve(int fd) {
     for (const auto& piece : reply.pieces) {
       writeAll(fd, piece);
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (reply.stream) {
+      reply.stream([this, fd](const std::string& data) {
+        if (stopping_) return false;
+        // A client that closed its end shows as readable with nothing to read.
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 0) > 0) {
+          char probe;
+          if (::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT) <= 0) return false;
+        }
+        return data.empty() || writeAll(fd, data);
+      });
+      ::shutdown(fd, SHUT_RDWR);
+      return;
     }
     if (reply.close) {
       ::shutdown(fd, SHUT_RDWR);

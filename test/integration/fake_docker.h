@@ -22,6 +22,10 @@ struct FakeReply {
   std::vector<std::string> pieces;
   bool hang = false;   // send nothing, keep the connection open
   bool close = false;  // close the connection after the reply
+  // After the pieces: writes more for as long as it likes (a stream of events), through the
+  // function it is given, which answers false once the client has gone. The connection is
+  // closed when it returns.
+  std::function<void(const std::function<bool(const std::string&)>& write)> stream;
 };
 
 FakeReply jsonReply(int status, const std::string& body, bool keepAlive = true);

@@ -288,6 +288,55 @@ TEST_CASE("container config: mounts become binds", "[container_config]") {
         std::vector<std::string>{"/host/a:/a", "/host/b:/b"});
 }
 
+TEST_CASE("container config: read-only mounts from API 1.44 say whether they are recursive",
+          "[container_config]") {
+  // Docker API 1.44 makes read-only Binds recursively read-only; CRI's read-only is not, unless
+  // the mount asks for it.
+  auto mountOf = [](bool readonly, bool recursive, bool relabel, v1::MountPropagation p) {
+    auto c = makeConfig();
+    auto* m = c.add_mounts();
+    m->set_host_path("/h");
+    m->set_container_path("/c");
+    m->set_readonly(readonly);
+    m->set_recursive_read_only(recursive);
+    m->set_selinux_relabel(relabel);
+    m->set_propagation(p);
+    return c;
+  };
+  auto ctx = makeCtx();
+  ctx.apiVersion = "1.44";
+  json host = build(mountOf(true, false, false, v1::PROPAGATION_PRIVATE), ctx)["HostConfig"];
+  CHECK_FALSE(host.contains("Binds"));
+  CHECK(host["Mounts"] == json::parse(R"([{"Type":"bind","Source":"/h","Target":"/c",
+      "ReadOnly":true,"BindOptions":{"CreateMountpoint":true,"Propagation":"rprivate",
+      "ReadOnlyNonRecursive":true}}])"));
+  host = build(mountOf(true, true, false, v1::PROPAGATION_PRIVATE), ctx)["HostConfig"];
+  CHECK(host["Mounts"][0]["BindOptions"] == json::parse(R"({"CreateMountpoint":true,
+      "Propagation":"rprivate","ReadOnlyForceRecursive":true})"));
+  host = build(mountOf(true, false, false, v1::PROPAGATION_HOST_TO_CONTAINER), ctx)["HostConfig"];
+  CHECK(host["Mounts"][0]["BindOptions"]["Propagation"] == "rslave");
+  // Writable mounts and relabelled ones stay binds; Mounts cannot relabel.
+  host = build(mountOf(false, false, false, v1::PROPAGATION_PRIVATE), ctx)["HostConfig"];
+  CHECK(strings(host["Binds"]) == std::vector<std::string>{"/h:/c"});
+  CHECK_FALSE(host.contains("Mounts"));
+  host = build(mountOf(true, false, true, v1::PROPAGATION_PRIVATE), ctx)["HostConfig"];
+  CHECK(strings(host["Binds"]) == std::vector<std::string>{"/h:/c:ro,Z"});
+  // Recursive read-only needs a read-only, private, unlabelled mount.
+  CHECK(failure(mountOf(false, true, false, v1::PROPAGATION_PRIVATE), ctx).code() ==
+        Code::kInvalidArgument);
+  CHECK(failure(mountOf(true, true, false, v1::PROPAGATION_BIDIRECTIONAL), ctx).code() ==
+        Code::kInvalidArgument);
+  CHECK(failure(mountOf(true, true, true, v1::PROPAGATION_PRIVATE), ctx).code() ==
+        Code::kInvalidArgument);
+  // Before 1.44 a read-only mount is a bind (not recursive there) and recursive is refused.
+  ctx.apiVersion = "1.43";
+  host = build(mountOf(true, false, false, v1::PROPAGATION_PRIVATE), ctx)["HostConfig"];
+  CHECK(strings(host["Binds"]) == std::vector<std::string>{"/h:/c:ro"});
+  CHECK_FALSE(host.contains("Mounts"));
+  CHECK_THAT(failure(mountOf(true, true, false, v1::PROPAGATION_PRIVATE), ctx).message(),
+             Catch::Contains("API 1.44"));
+}
+
 TEST_CASE("container config: mounts Docker cannot bind", "[container_config]") {
   std::vector<std::pair<std::string, std::function<void(v1::Mount*)>>> cases = {
       {"relative host path (a Docker volume name)", [](auto* m) { m->set_host_path("data"); }},

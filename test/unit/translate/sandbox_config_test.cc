@@ -70,3 +70,28 @@ TEST_CASE("sandbox network: host network ignores both", "[translate][sandbox]") 
     CHECK_FALSE((*body)["HostConfig"].contains("PortBindings"));
   }
 }
+
+TEST_CASE("cgroup parent for each Docker cgroup driver", "[sandbox_config]") {
+  using dockershim::translate::dockerCgroupParent;
+  struct Case {
+    std::string parent, driver, want;
+  };
+  const std::vector<Case> cases = {
+      // cgroupfs: kubelet's path as it is.
+      {"/kubepods/burstable/pod1", "cgroupfs", "/kubepods/burstable/pod1"},
+      // systemd, from a kubelet on the systemd driver: the slice itself.
+      {"/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1.slice", "systemd",
+       "kubepods-burstable-pod1.slice"},
+      // systemd, from a cgroupfs-style path: one slice level per element, '-' written '_'.
+      {"/kubepods/burstable/pod-1", "systemd", "kubepods-burstable-pod_1.slice"},
+      {"", "systemd", ""},
+      {"/", "systemd", ""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.parent, c.driver);
+    auto got = dockerCgroupParent(c.parent, c.driver);
+    REQUIRE(got);
+    CHECK(*got == c.want);
+  }
+  CHECK(dockerCgroupParent("/kubepods/../x", "systemd").status().code() == Code::kInvalidArgument);
+}
