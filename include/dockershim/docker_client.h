@@ -56,6 +56,10 @@ struct Request {
   // Sent without the /v<version> prefix (Docker reads it as its own newest version): only
   // negotiation's own /version and the liveness ping.
   bool unversioned = false;
+  // The API version the request was written for (its body or query depends on it); empty: the
+  // negotiated one, whatever it is when the request goes out. A pinned request refused for its
+  // version is not sent again: its writer writes it anew for the version now in use.
+  std::string version;
 };
 
 struct Response {
@@ -133,8 +137,10 @@ class DockerClient {
   // Containers. Stop/remove of a container already stopped/gone: stop answers OK for 304,
   // NOT_FOUND is left to the caller (CRI makes those idempotent, Docker does not).
   // POST /containers/create?name=…; ALREADY_EXISTS on a name conflict. Returns the new ID.
+  // `apiVersion` is the version the body was written for (what negotiate() gave); the request
+  // goes out at that version.
   virtual Result<std::string> createContainer(const std::string& name, const nlohmann::json& body,
-                                              Deadline deadline) = 0;
+                                              const std::string& apiVersion, Deadline deadline) = 0;
   virtual Status startContainer(const std::string& id, Deadline deadline) = 0;
   virtual Status stopContainer(const std::string& id, int64_t timeoutSeconds,
                                Deadline deadline) = 0;
@@ -155,8 +161,9 @@ class DockerClient {
   virtual Result<nlohmann::json> inspectExec(const std::string& execId, Deadline deadline) = 0;
 
   // Any other call: the response whatever its HTTP status (callers map it with docker/errors).
-  // A request Docker refused for its API version (it changed under us) makes the next call
-  // negotiate again; one without a body is sent once more at the new version at once.
+  // A request Docker refused for its API version (it changed under us) makes the client
+  // negotiate again; one without a body or a pinned version is sent once more at the new
+  // version at once.
   virtual Result<Response> call(const Request& request, Deadline deadline) = 0;
   // A JSON message stream (events, progress). `onMessage` returning a non-OK status stops it and
   // that status is returned. `idle` bounds the wait between two messages.

@@ -111,6 +111,8 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   if (!req.sandbox_config().log_directory().empty() && !config.log_path().empty()) {
     logPath = (fs::path(req.sandbox_config().log_directory()) / config.log_path()).string();
   }
+  auto apiVersion = dockerApiVersion(ctx);
+  if (!apiVersion) return apiVersion.status().withContext("create container");
   std::error_code fsError;
   translate::ContainerCreateContext createCtx{
       .sandboxId = fullSandboxId,
@@ -120,7 +122,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
       .logPath = logPath,
       .cgroupParent = *cgroupParent,
       .runtime = common::jsonString(common::jsonMember(*sandbox, "HostConfig"), "Runtime"),
-      .apiVersion = docker_->versionInfo().negotiated,
+      .apiVersion = *apiVersion,
       .hostCapabilities = hostCapabilities_,
       .apparmorEnabled = fs::exists("/sys/kernel/security/apparmor", fsError),
       .readFile = readProfile,
@@ -135,9 +137,9 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
 
   std::string name =
       translate::makeContainerName(req.sandbox_config().metadata(), config.metadata());
-  auto id = docker_->createContainer(name, *body, ctx.deadline);
+  auto id = docker_->createContainer(name, *body, *apiVersion, ctx.deadline);
   if (!id && id.status().code() == Code::kAlreadyExists) {
-    id = docker_->createContainer(translate::randomizeName(name), *body, ctx.deadline);
+    id = docker_->createContainer(translate::randomizeName(name), *body, *apiVersion, ctx.deadline);
   }
   if (!id) return id.status().withContext("create container \"" + name + "\"");
   spdlog::info("created container \"{}\" ({}) in sandbox {}", name, *id, fullSandboxId);

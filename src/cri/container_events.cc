@@ -340,6 +340,10 @@ void EventHub::follow() {
       if (stopping_) return;
       cancel_ = std::make_shared<docker::StreamCancel>();
     }
+    // A lost stream usually means dockerd restarted, perhaps as another version (Docker 1.13
+    // to 17.09 do not refuse a client newer than themselves): the API version is negotiated
+    // again before anything else is asked.
+    if (lost) (void)docker_->negotiate(docker::deadlineIn(std::chrono::seconds(10)));
     // The moment before the list: Docker replays from there what the list may have missed.
     int64_t since = nowNanos() - 1'000'000'000;
     if (Status st = resync(initial); !st) {

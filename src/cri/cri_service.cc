@@ -39,6 +39,14 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
   }
 }
 
+Result<std::string> CriService::dockerApiVersion(const CallContext& ctx) {
+  std::string version = docker_->versionInfo().negotiated;
+  if (!version.empty()) return version;
+  auto v = docker_->negotiate(ctx.deadline);
+  if (!v) return v.status();
+  return v->negotiated;
+}
+
 Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) {
   constexpr auto kTtl = std::chrono::seconds(30);
   auto now = docker::Clock::now();

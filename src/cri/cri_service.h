@@ -168,6 +168,9 @@ class CriService {
   // are adopted (network::CniManager::adopt). Caller holds the PodLock.
   std::vector<std::string> adoptNetwork(const std::string& sandboxId, const nlohmann::json& inspect,
                                         const v1::PodSandboxMetadata& metadata);
+  // The Docker API version in use, negotiated first when there is none yet: what create bodies
+  // are written for, and sent at.
+  Result<std::string> dockerApiVersion(const CallContext& ctx);
   // Starts copying a container's output into its CRI log (inspect: Docker's view of it): from
   // Docker's json-file log, else through Docker's logs API.
   void watchLogs(const nlohmann::json& inspect);

@@ -140,9 +140,11 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
     }
   }
 
+  auto apiVersion = dockerApiVersion(ctx);
+  if (!apiVersion) return apiVersion.status().withContext("run pod sandbox");
   translate::SandboxCreateContext createCtx{
       .image = options_.podInfraImage,
-      .apiVersion = docker_->versionInfo().negotiated,
+      .apiVersion = *apiVersion,
       .cgroupDriver = facts->cgroupDriver,
       .dockerRuntime = *runtime,
       .canLowerOomScore = canLowerOomScore(),
@@ -159,9 +161,9 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
 
   // Step 1: create the pause container. A name conflict means an earlier attempt left a
   // container behind (kubelet retried): a random suffix keeps both apart, as dockershim did.
-  auto id = docker_->createContainer(name, *body, ctx.deadline);
+  auto id = docker_->createContainer(name, *body, *apiVersion, ctx.deadline);
   if (!id && id.status().code() == Code::kAlreadyExists) {
-    id = docker_->createContainer(translate::randomizeName(name), *body, ctx.deadline);
+    id = docker_->createContainer(translate::randomizeName(name), *body, *apiVersion, ctx.deadline);
   }
   if (!id) return id.status().withContext("run pod sandbox \"" + name + "\": create");
   createdId = *id;

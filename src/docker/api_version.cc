@@ -83,7 +83,11 @@ Result<std::string> negotiateApiVersion(std::string_view daemonApiVersion,
 }
 
 bool isApiVersionRefusal(int httpStatus, std::string_view message) {
-  if (httpStatus != 400 || !message.starts_with("client version ")) return false;
+  if (httpStatus != 400) return false;
+  // Docker 1.12 and before: "client is newer than server (client API version: …)". Docker
+  // 1.13 to 17.09 serve a newer client as if it were their own version; 17.12 on refuse it.
+  if (message.starts_with("client is newer than server")) return true;
+  if (!message.starts_with("client version ")) return false;
   return message.find(" is too old") != std::string_view::npos ||
          message.find(" is too new") != std::string_view::npos;
 }

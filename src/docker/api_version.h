@@ -41,8 +41,9 @@ Result<std::string> negotiateApiVersion(std::string_view daemonApiVersion,
                                         std::string_view daemonMinApiVersion = "");
 
 // Docker's refusal of a request's API version (HTTP 400 "client version 1.41 is too old.
-// Minimum supported API version is 1.44, …" or "… is too new. Maximum supported API version is
-// …"): the daemon changed under us (restarted with another version or minimum).
+// Minimum supported API version is 1.44, …", "… is too new. Maximum supported API version is
+// …", or Docker 1.12's "client is newer than server …"): the daemon changed under us (restarted
+// with another version or minimum).
 bool isApiVersionRefusal(int httpStatus, std::string_view dockerMessage);
 
 // The range this client speaks, for messages: "1.24 to 1.55".

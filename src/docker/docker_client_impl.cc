@@ -111,10 +111,13 @@ DockerClientImpl::DockerClientImpl(std::string socketPath, size_t maxIdleConnect
 
 std::string DockerClientImpl::target(const Request& request, std::string* usedVersion) const {
   if (request.unversioned) return request.path;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (usedVersion) *usedVersion = version_.negotiated;
-  if (version_.negotiated.empty()) return request.path;
-  return "/v" + version_.negotiated + request.path;
+  std::string version = request.version;
+  if (version.empty()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    version = version_.negotiated;
+  }
+  if (usedVersion) *usedVersion = version;
+  return "/v" + version + request.path;
 }
 
 Connection::HttpRequest DockerClientImpl::buildRequest(const Request& request,
@@ -150,17 +153,23 @@ void DockerClientImpl::record(const std::string& operation, Clock::time_point st
                 status.isOk() ? "" : ": " + status.message());
 }
 
+Status DockerClientImpl::negotiateFor(const Request& request, Deadline deadline) {
+  if (request.unversioned || !request.version.empty()) return Status::ok();
+  // A stream's deadline may be unbounded; negotiation is an ordinary call.
+  return ensureNegotiated(std::min(deadline, deadlineIn(std::chrono::seconds(10))));
+}
+
 Result<Response> DockerClientImpl::call(const Request& request, Deadline deadline) {
   // Never unversioned by accident: Docker would read the request as its own newest version.
-  if (!request.unversioned) {
-    if (Status st = ensureNegotiated(deadline); !st) return st;
-  }
+  if (Status st = negotiateFor(request, deadline); !st) return st;
   std::string used;
   auto resp = callOnce(request, deadline, used);
-  if (resp && !used.empty() && isApiVersionRefusal(resp->status, dockerMessage(resp->body))) {
+  if (resp && resp->status == 400 && !request.unversioned &&
+      isApiVersionRefusal(resp->status, dockerMessage(resp->body))) {
     // Docker's version check runs before any handler, so the refused request did nothing and
-    // may be sent again; one with a body was written for the old version and is not.
-    if (renegotiateAfterRefusal(used, deadline) && request.body.empty()) {
+    // may be sent again; one written for the old version (a body, a pinned version) is not.
+    if (renegotiateAfterRefusal(used, deadline) && request.body.empty() &&
+        request.version.empty()) {
       return callOnce(request, deadline, used);
     }
   }
@@ -172,10 +181,10 @@ bool DockerClientImpl::renegotiateAfterRefusal(const std::string& usedVersion, D
     std::lock_guard<std::mutex> lock(mu_);
     // Another thread negotiated since this request was built.
     if (version_.negotiated != usedVersion) return !version_.negotiated.empty();
-    version_.negotiated.clear();
   }
   spdlog::warn("docker refused API version {}: negotiating the version again", usedVersion);
-  auto v = negotiate(deadline);
+  // The old version stays in use until the new one replaces it (negotiate() swaps them).
+  auto v = negotiate(std::min(deadline, deadlineIn(std::chrono::seconds(10))));
   return v && v->negotiated != usedVersion;
 }
 
@@ -183,6 +192,11 @@ Result<Response> DockerClientImpl::callOnce(const Request& request, Deadline dea
                                             std::string& usedVersion) {
   auto start = Clock::now();
   auto req = buildRequest(request, &usedVersion);
+  if (!request.unversioned && usedVersion.empty()) {
+    // Negotiation failed meanwhile: nothing goes out as Docker's own newest version.
+    return Status(Code::kFailedPrecondition, "no Docker API version in common (dockershim speaks " +
+                                                 supportedApiRange() + ")");
+  }
   // A reused keep-alive connection may have been closed by Docker while idle; that fails with
   // nothing received, and Docker cannot have acted on the request, so it is sent once more.
   for (int attempt = 0;; ++attempt) {
@@ -223,6 +237,33 @@ Result<json> DockerClientImpl::callJson(const Request& request, Deadline deadlin
     return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
   }
   return parsed;
+}
+
+Result<json> DockerClientImpl::callJsonFor(const std::function<Request(const std::string&)>& build,
+                                           Deadline deadline) {
+  if (Status st = ensureNegotiated(deadline); !st) return st;
+  std::string version = versionInfo().negotiated;
+  for (int attempt = 0;; ++attempt) {
+    Request request = build(version);
+    request.version = version;
+    std::string used;
+    auto resp = callOnce(request, deadline, used);
+    if (!resp) return resp.status();
+    if (attempt == 0 && resp->status == 400 &&
+        isApiVersionRefusal(resp->status, dockerMessage(resp->body)) &&
+        renegotiateAfterRefusal(version, deadline)) {
+      version = versionInfo().negotiated;
+      if (!version.empty()) continue;
+    }
+    Status st = statusFromHttp(resp->status, resp->body, request.verb);
+    if (!st) return st;
+    if (resp->body.empty()) return json();
+    auto parsed = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+      return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
+    }
+    return parsed;
+  }
 }
 
 Result<VersionInfo> DockerClientImpl::negotiate(Deadline deadline) {
@@ -299,18 +340,21 @@ Result<json> DockerClientImpl::info(Deadline deadline) {
 }
 
 Result<json> DockerClientImpl::listImages(const std::string& reference, Deadline deadline) {
-  if (Status st = ensureNegotiated(deadline); !st) return st;
-  std::string path = "/images/json";
-  if (!reference.empty()) {
-    if (apiAtLeast(versionInfo().negotiated, kApiImageReferenceFilter)) {
-      json filters = {{"reference", {reference}}};
-      path += buildQuery({{"filters", filters.dump()}});
-    } else {
-      // Docker API 1.24 has no reference filter; its `filter` (removed in 1.41) matches names.
-      path += buildQuery({{"filter", reference}});
-    }
-  }
-  return callJson({.method = "GET", .path = path, .operation = "list_images"}, deadline);
+  return callJsonFor(
+      [&reference](const std::string& version) {
+        std::string path = "/images/json";
+        if (!reference.empty()) {
+          if (apiAtLeast(version, kApiImageReferenceFilter)) {
+            json filters = {{"reference", {reference}}};
+            path += buildQuery({{"filters", filters.dump()}});
+          } else {
+            // Docker API 1.24 has no reference filter; its `filter` (gone in 1.41) matches.
+            path += buildQuery({{"filter", reference}});
+          }
+        }
+        return Request{.method = "GET", .path = path, .operation = "list_images"};
+      },
+      deadline);
 }
 
 Result<json> DockerClientImpl::inspectImage(const std::string& name, Deadline deadline) {
@@ -383,13 +427,17 @@ Status DockerClientImpl::importImage(std::string tar, const std::string& repo,
 }
 
 Result<std::string> DockerClientImpl::createContainer(const std::string& name, const json& body,
+                                                      const std::string& apiVersion,
                                                       Deadline deadline) {
-  if (Status st = ensureNegotiated(deadline); !st) return st;
+  if (apiVersion.empty()) {
+    return Status(Code::kInternal, "create container: no API version the body was written for");
+  }
   auto created = callJson({.method = "POST",
                            .path = "/containers/create" + buildQuery({{"name", name}}),
                            .body = body.dump(),
                            .operation = "create_container",
-                           .verb = Verb::kCreate},
+                           .verb = Verb::kCreate,
+                           .version = apiVersion},
                           deadline);
   if (!created) return created.status();
   std::string id = common::jsonString(*created, "Id");
@@ -457,25 +505,32 @@ Status DockerClientImpl::updateContainer(const std::string& id, const json& reso
 }
 
 Result<json> DockerClientImpl::listContainers(const json& filters, Deadline deadline) {
-  if (Status st = ensureNegotiated(deadline); !st) return st;
-  std::vector<std::pair<std::string, std::string>> q{{"all", "1"}};
-  json sent = filters;
-  if (!apiAtLeast(versionInfo().negotiated, kApiRemovingStatusFilter) && sent.is_object() &&
-      sent.contains("status") && sent["status"].is_array()) {
-    // Docker API 1.24 refuses the status "removing" (1.25 added it); no container can be in a
-    // state the daemon does not know, so it is left out, and a filter of nothing else matches
-    // nothing.
-    json kept = json::array();
-    for (const auto& v : sent["status"]) {
-      if (v != "removing") kept.push_back(v);
-    }
-    if (kept.empty()) return json::array();
-    sent["status"] = std::move(kept);
-  }
-  if (sent.is_object() && !sent.empty()) q.emplace_back("filters", sent.dump());
-  return callJson(
-      {.method = "GET", .path = "/containers/json" + buildQuery(q), .operation = "list_containers"},
+  // Docker API 1.24 refuses the status "removing" (1.25 added it); no container can be in a
+  // state the daemon does not know, so it is left out, and a filter of nothing else matches
+  // nothing.
+  bool matchesNothing = false;
+  auto result = callJsonFor(
+      [&](const std::string& version) {
+        std::vector<std::pair<std::string, std::string>> q{{"all", "1"}};
+        json sent = filters;
+        matchesNothing = false;
+        if (!apiAtLeast(version, kApiRemovingStatusFilter) && sent.is_object() &&
+            sent.contains("status") && sent["status"].is_array()) {
+          json kept = json::array();
+          for (const auto& v : sent["status"]) {
+            if (v != "removing") kept.push_back(v);
+          }
+          matchesNothing = kept.empty();
+          sent["status"] = std::move(kept);
+        }
+        if (sent.is_object() && !sent.empty()) q.emplace_back("filters", sent.dump());
+        return Request{.method = "GET",
+                       .path = "/containers/json" + buildQuery(q),
+                       .operation = "list_containers"};
+      },
       deadline);
+  if (result && matchesNothing) return json::array();
+  return result;
 }
 
 Result<std::string> DockerClientImpl::createExec(const std::string& containerId, const json& body,
@@ -533,9 +588,25 @@ Status DockerClientImpl::stream(const Request& request, Deadline deadline,
 Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
                                    std::chrono::milliseconds idle,
                                    const std::function<Status(std::string_view)>& onBytes) {
-  if (!request.unversioned) {
-    if (Status st = ensureNegotiated(deadline); !st) return st;
+  if (Status st = negotiateFor(request, deadline); !st) return st;
+  for (int attempt = 0;; ++attempt) {
+    std::string used;
+    bool refused = false;
+    Status st = rawStreamOnce(request, deadline, idle, onBytes, used, refused);
+    // A refused stream sent nothing to onBytes: sent once more at the new version, as call()
+    // does (a follower of a container's log must not end because Docker was upgraded).
+    if (attempt == 0 && refused && renegotiateAfterRefusal(used, deadline) &&
+        request.body.empty() && request.version.empty()) {
+      continue;
+    }
+    return st;
   }
+}
+
+Status DockerClientImpl::rawStreamOnce(const Request& request, Deadline deadline,
+                                       std::chrono::milliseconds idle,
+                                       const std::function<Status(std::string_view)>& onBytes,
+                                       std::string& used, bool& refused) {
   auto start = Clock::now();
   // Streams hold their connection for a long time: a dedicated one, never pooled.
   Connection conn(pool_.socketPath());
@@ -543,8 +614,12 @@ Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
   if (st && request.cancel && !request.cancel->attach(conn.nativeHandle())) {
     st = Status(Code::kCancelled, "docker stream cancelled");
   }
-  std::string used;
-  if (st) st = conn.writeRequest(buildRequest(request, &used), deadline);
+  auto built = buildRequest(request, &used);
+  if (st && !request.unversioned && used.empty()) {
+    st = Status(Code::kFailedPrecondition,
+                "no Docker API version in common (dockershim speaks " + supportedApiRange() + ")");
+  }
+  if (st) st = conn.writeRequest(built, deadline);
   int httpStatus = 0;
   if (st) {
     std::string errorBody;
@@ -554,9 +629,8 @@ Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
     } else {
       httpStatus = *result;
       st = statusFromHttp(httpStatus, errorBody, request.verb);
-      if (!used.empty() && isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
-        renegotiateAfterRefusal(used, deadline);
-      }
+      refused = !used.empty() && httpStatus == 400 &&
+                isApiVersionRefusal(httpStatus, dockerMessage(errorBody));
     }
   }
   if (request.cancel) {
@@ -570,9 +644,7 @@ Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
 
 Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request& request,
                                                                   Deadline deadline) {
-  if (!request.unversioned) {
-    if (Status st = ensureNegotiated(deadline); !st) return st;
-  }
+  if (Status st = negotiateFor(request, deadline); !st) return st;
   auto start = Clock::now();
   Request req = request;
   req.headers.emplace_back("Connection", "Upgrade");
@@ -591,7 +663,8 @@ Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request&
       httpStatus = *result;
       if (httpStatus != 101 && httpStatus != 200) {
         st = statusFromHttp(httpStatus, errorBody, req.verb);
-        if (!used.empty() && isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
+        if (!used.empty() && httpStatus == 400 &&
+            isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
           renegotiateAfterRefusal(used, deadline);
         }
         if (st) st = Status(Code::kUnknown, "docker refused the upgrade");

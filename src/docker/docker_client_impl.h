@@ -41,7 +41,7 @@ class DockerClientImpl : public DockerClient {
   Status importImage(std::string tar, const std::string& repo, const std::string& tag,
                      const std::vector<std::string>& changes, Deadline deadline) override;
   Result<std::string> createContainer(const std::string& name, const nlohmann::json& body,
-                                      Deadline deadline) override;
+                                      const std::string& apiVersion, Deadline deadline) override;
   Status startContainer(const std::string& id, Deadline deadline) override;
   Status stopContainer(const std::string& id, int64_t timeoutSeconds, Deadline deadline) override;
   Status removeContainer(const std::string& id, bool force, Deadline deadline) override;
@@ -64,9 +64,9 @@ class DockerClientImpl : public DockerClient {
   std::vector<OperationStats> operationStats() const override;
 
  private:
-  // The versioned target ("/v1.41/images/json"); unversioned until negotiation succeeded, which
-  // Docker reads as its own newest version, so only /version and /_ping are sent before it.
-  // Also tells which negotiated version the target carries ("" for none).
+  // The versioned target ("/v1.41/images/json"), or the path as it is for an unversioned
+  // request (negotiation's /version, the liveness /_ping); call(), rawStream() and upgrade()
+  // negotiate before any other. Also tells which negotiated version it carries ("" for none).
   std::string target(const Request& request, std::string* usedVersion) const;
   Connection::HttpRequest buildRequest(const Request& request,
                                        std::string* usedVersion = nullptr) const;
@@ -78,6 +78,17 @@ class DockerClientImpl : public DockerClient {
   // negotiates again. True when a different version is now in use.
   bool renegotiateAfterRefusal(const std::string& usedVersion, Deadline deadline);
   Result<Response> callOnce(const Request& request, Deadline deadline, std::string& usedVersion);
+  // A request whose query depends on the API version: built by `build` for the negotiated
+  // version, and once more for a new one when Docker refused the first.
+  Result<nlohmann::json> callJsonFor(const std::function<Request(const std::string&)>& build,
+                                     Deadline deadline);
+  // Negotiates first unless the request is unversioned; bounded on its own for streams, whose
+  // own deadline may be unbounded.
+  Status negotiateFor(const Request& request, Deadline deadline);
+  // One stream; `used` the version sent, `refused` whether Docker refused it for that version.
+  Status rawStreamOnce(const Request& request, Deadline deadline, std::chrono::milliseconds idle,
+                       const std::function<Status(std::string_view)>& onBytes, std::string& used,
+                       bool& refused);
 
   ConnectionPool pool_;
   mutable std::mutex mu_;

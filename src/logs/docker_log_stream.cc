@@ -10,6 +10,35 @@ namespace {
 
 constexpr std::size_t kMaxWarnings = 5;
 
+// Docker's fixed-width timestamp and its space, "2026-11-28T10:00:00.000000000Z ": 31 bytes.
+constexpr std::size_t kStampSize = 31;
+
+bool isStamp(std::string_view s) {
+  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddddddddZ ";
+  if (s.size() < kStampSize) return false;
+  for (std::size_t i = 0; i < kStampSize; ++i) {
+    const bool digit = s[i] >= '0' && s[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : s[i] != kShape[i]) return false;
+  }
+  return true;
+}
+
+// Where in a TTY's raw stream line the next message starts, if a piece without a newline came
+// before it: Docker writes each message as "<stamp> <text>", back to back, so a piece of a split
+// line (or output that paused mid-line) has the next message's stamp right after it. Only a
+// stamp of Docker's exact fixed width, no older than the line's own, counts.
+std::size_t nextStamp(std::string_view line, int64_t lineNanos) {
+  for (std::size_t pos = line.find('T', kStampSize + 10); pos != std::string_view::npos;
+       pos = line.find('T', pos + 1)) {
+    if (pos < 10) continue;
+    std::string_view candidate = line.substr(pos - 10);
+    if (!isStamp(candidate)) continue;
+    auto nanos = parseRfc3339Nano(candidate.substr(0, kStampSize - 1));
+    if (nanos && *nanos >= lineNanos) return pos - 10;
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 DockerLogStream::DockerLogStream(std::string containerId, bool multiplexed,
@@ -107,7 +136,17 @@ void DockerLogStream::feedRaw(std::string_view bytes, std::string& out) {
     }
     bytes.remove_prefix(take);
     if (!nl) return;
-    if (!skipping_) entry(Stream::kStdout, payload_, out);
+    if (!skipping_) {
+      std::string_view line = payload_;
+      for (;;) {
+        auto own = parseRfc3339Nano(line.substr(0, std::min(line.find(' '), line.size())));
+        std::size_t next = own ? nextStamp(line, *own) : std::string_view::npos;
+        if (next == std::string_view::npos) break;
+        entry(Stream::kStdout, line.substr(0, next), out);  // a piece: no newline
+        line.remove_prefix(next);
+      }
+      entry(Stream::kStdout, line, out);
+    }
     skipping_ = false;
     payload_.clear();
   }

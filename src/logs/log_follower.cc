@@ -37,22 +37,30 @@ LogFollowers::~LogFollowers() { stop(); }
 
 Status LogFollowers::watch(const std::string& containerId, const std::string& criLogPath, bool tty,
                            FollowSource source) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (stopped_) return {Code::kFailedPrecondition, "log followers are stopped"};
-  if (auto it = followers_.find(containerId); it != followers_.end()) {
-    std::lock_guard<std::mutex> fl(it->second->mu);
-    if (!it->second->done) return Status::ok();
-    // Ended (a stopped container started again is a new container in CRI; this is a restart
-    // of dockershim's watch): follow it anew below.
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return {Code::kFailedPrecondition, "log followers are stopped"};
+    if (auto it = followers_.find(containerId); it != followers_.end()) {
+      {
+        std::lock_guard<std::mutex> fl(it->second->mu);
+        if (!it->second->done) return Status::ok();
+      }
+      // Ended (its container stopped): followed anew below, from where its CRI log ends. Its
+      // thread has returned or is returning and never takes mu_: joined here by whoever takes
+      // it out of the map, as unwatch() and stop() do.
+      if (it->second->thread.joinable()) it->second->thread.join();
+      followers_.erase(it);
+    }
   }
+  // The CRI log's tail is read and the file opened outside the lock: that is file I/O.
   auto f = std::make_shared<Follower>(containerId, criLogPath, tty, std::move(source));
   if (Status st = f->file.open(); !st) return st;
-  if (auto it = followers_.find(containerId);
-      it != followers_.end() && it->second->thread.joinable()) {
-    it->second->thread.join();
-  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_) return {Code::kFailedPrecondition, "log followers are stopped"};
+  auto& slot = followers_[containerId];
+  if (slot) return Status::ok();  // another caller was quicker
+  slot = f;
   f->thread = std::thread([this, f] { run(f); });
-  followers_[containerId] = f;
   return Status::ok();
 }
 
@@ -95,8 +103,15 @@ void LogFollowers::run(const std::shared_ptr<Follower>& f) {
     }
     switch (st.code()) {
       case Code::kNotFound:
-      case Code::kFailedPrecondition:  // Docker: being removed
         break;
+      case Code::kFailedPrecondition: {
+        // Docker: the container is being removed; or no API version in common for now.
+        auto running = f->source.running();
+        if (!running || !*running) break;
+        if (!pause(backoff)) break;
+        backoff = std::min<std::chrono::milliseconds>(backoff * 2, std::chrono::seconds(30));
+        continue;
+      }
       case Code::kUnavailable:
       case Code::kDeadlineExceeded:
       case Code::kCancelled:
@@ -135,6 +150,14 @@ Status LogFollowers::reopen(const std::string& containerId) {
     if (it == followers_.end())
       return {Code::kNotFound, "container \"" + containerId + "\" is not followed"};
     f = it->second;
+  }
+  {
+    std::lock_guard<std::mutex> lock(f->mu);
+    if (f->done) {
+      return {Code::kFailedPrecondition, "container \"" + containerId +
+                                             "\": its log is no longer followed" +
+                                             (f->problem.empty() ? "" : ": " + f->problem)};
+    }
   }
   std::lock_guard<std::mutex> lock(f->fileMu);
   return f->file.reopen();

@@ -84,12 +84,12 @@ const std::string& deprecatedApparmorProfile(const v1::LinuxContainerSecurityCon
 }
 #pragma GCC diagnostic pop
 
-// CRI features Docker API 1.41 has no field for. kubelet only sends most of them to runtimes
-// that advertise the feature, which this one does not; dropping them would run the container
-// with less isolation or fewer devices than asked, so they are refused.
+// CRI features dockershim does not express through Docker's API. kubelet only sends most of them
+// to runtimes that advertise the feature, which this one does not; dropping them would run the
+// container with less isolation or fewer devices than asked, so they are refused.
 Status checkExpressible(const v1::ContainerConfig& config, const v1::NamespaceOption& ns) {
   if (config.cdi_devices_size() > 0) {
-    return invalid("CDI devices are not supported by Docker API 1.41");
+    return invalid("CDI devices are not supported through Docker by dockershim");
   }
   const auto& sc = config.linux().security_context();
   if (sc.capabilities().add_ambient_capabilities_size() > 0) {

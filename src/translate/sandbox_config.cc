@@ -1,5 +1,8 @@
 #include "translate/sandbox_config.h"
 
+#include <optional>
+#include <vector>
+
 #include "docker/api_version.h"
 #include "translate/labels.h"
 #include "translate/naming.h"
@@ -13,6 +16,22 @@ namespace {
 
 bool atLeast(std::string_view apiVersion, std::string_view min) {
   return apiVersion.empty() || docker::compareApiVersions(apiVersion, min) >= 0;
+}
+
+// "net.ipv4.conf.eth0.forwarding" -> "net.ipv4.conf.IFNAME.forwarding", as Docker's endpoint
+// sysctls name the interface; nullopt for any other sysctl.
+std::optional<std::string> eth0Sysctl(std::string_view key) {
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (parts.size() < 4) {
+    size_t dot = key.find('.', pos);
+    if (dot == std::string_view::npos) return std::nullopt;
+    parts.push_back(key.substr(pos, dot - pos));
+    pos = dot + 1;
+  }
+  if (parts[0] != "net" || parts[3] != "eth0" || pos >= key.size()) return std::nullopt;
+  return "net." + std::string(parts[1]) + "." + std::string(parts[2]) + ".IFNAME." +
+         std::string(key.substr(pos));
 }
 
 }  // namespace
@@ -113,10 +132,22 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
     host["IpcMode"] = "shareable";
   }
   if (ns.pid() == v1::NODE) host["PidMode"] = "host";
+  // Docker API 1.46: sysctls of one interface of the container's own network belong to its
+  // endpoint ("net.ipv4.conf.IFNAME.x=v" in DriverOpts); Docker moved eth0's there itself until
+  // 1.47 and refuses them in HostConfig.Sysctls from 1.48. Only Docker's bridge gives the pause
+  // container an eth0 when it starts (CNI adds it later).
+  const bool endpointSysctls = !hostNetwork && ctx.dockerBridge && atLeast(ctx.apiVersion, "1.46");
+  std::string endpointOpts;
   if (!linux.sysctls().empty()) {
     json sysctls = json::object();
-    for (const auto& [k, v] : linux.sysctls()) sysctls[k] = v;
-    host["Sysctls"] = sysctls;
+    for (const auto& [k, v] : linux.sysctls()) {
+      if (auto perInterface = eth0Sysctl(k); endpointSysctls && perInterface) {
+        endpointOpts += (endpointOpts.empty() ? "" : ",") + *perInterface + "=" + v;
+        continue;
+      }
+      sysctls[k] = v;
+    }
+    if (!sysctls.empty()) host["Sysctls"] = sysctls;
   }
   auto cgroupParent = dockerCgroupParent(linux.cgroup_parent(), ctx.cgroupDriver);
   if (!cgroupParent) return cgroupParent.status();
@@ -143,6 +174,11 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
   if (!securityOpt.empty()) host["SecurityOpt"] = securityOpt;
 
   json body = {{"Image", ctx.image}, {"Labels", labels}, {"HostConfig", host}};
+  if (!endpointOpts.empty()) {
+    body["NetworkingConfig"] = {
+        {"EndpointsConfig",
+         {{"bridge", {{"DriverOpts", {{"com.docker.network.endpoint.sysctls", endpointOpts}}}}}}}};
+  }
   if (!hostNetwork && !config.hostname().empty()) body["Hostname"] = config.hostname();
   if (!exposed.empty()) body["ExposedPorts"] = exposed;
   if (sc.has_run_as_user()) {

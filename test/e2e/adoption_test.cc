@@ -45,7 +45,9 @@ void waitForPauseImage() {
 }
 
 std::string dockerCreate(const std::string& name, const nlohmann::json& body) {
-  auto id = engine().createContainer(name, body, docker::deadlineIn(30s));
+  auto version = engine().negotiate(docker::deadlineIn(30s));
+  REQUIRE(version);
+  auto id = engine().createContainer(name, body, version->negotiated, docker::deadlineIn(30s));
   INFO("docker create " << name << ": " << (id ? std::string("ok") : id.status().message()));
   REQUIRE(id);
   return *id;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "docker/api_version.h"
+#include "docker/stream_demux.h"
 
 namespace dockershim::testing {
 
@@ -17,11 +18,18 @@ bool before(const std::string& version, std::string_view than) {
   return docker::compareApiVersions(version, than) < 0;
 }
 
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 std::string percentDecode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+    if (s[i] == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
       i += 2;
     } else {
       out += s[i];
@@ -61,7 +69,7 @@ std::string chunk(const std::string& data) {
 // brought each (moby's API version history). Docker ignores what it does not know yet; this
 // fake refuses it, so a field sent too early shows.
 Status checkCreateBody(const json& body, const std::string& version) {
-  const json& host = body.value("HostConfig", json::object());
+  const json host = body.value("HostConfig", json::object());
   auto tooNew = [&](const std::string& field, std::string_view since) -> Status {
     if (!before(version, since)) return Status::ok();
     return Status(Code::kInvalidArgument, "fake docker: " + field + " needs API " +
@@ -69,7 +77,8 @@ Status checkCreateBody(const json& body, const std::string& version) {
   };
   if (host.contains("Mounts")) {
     if (Status st = tooNew("HostConfig.Mounts", "1.25"); !st) return st;
-    for (const auto& m : host["Mounts"]) {
+    const json mounts = host["Mounts"];
+    for (const auto& m : mounts) {
       const json& bo = m.value("BindOptions", json::object());
       if (bo.contains("CreateMountpoint")) {
         if (Status st = tooNew("BindOptions.CreateMountpoint", "1.42"); !st) return st;
@@ -93,7 +102,8 @@ Status checkCreateBody(const json& body, const std::string& version) {
     if (Status st = tooNew("HostConfig.IpcMode \"shareable\"", "1.32"); !st) return st;
   }
   for (const char* f : {"CapAdd", "CapDrop"}) {
-    for (const auto& c : host.value(f, json::array())) {
+    const json caps = host.value(f, json::array());
+    for (const auto& c : caps) {
       if (c.get<std::string>().rfind("CAP_", 0) == 0 && before(version, "1.40")) {
         // Older daemons add the prefix themselves.
         return Status(Code::kInvalidArgument,
@@ -106,6 +116,27 @@ Status checkCreateBody(const json& body, const std::string& version) {
   }
   if (host.contains("CgroupnsMode")) {
     if (Status st = tooNew("HostConfig.CgroupnsMode", "1.41"); !st) return st;
+  }
+  // Docker API 1.46 brought per-endpoint sysctls; from 1.48 one interface's sysctls in
+  // HostConfig.Sysctls are refused for a container with a network of its own.
+  const std::string mode = host.value("NetworkMode", "default");
+  const bool ownNetwork = mode != "host" && mode.rfind("container:", 0) != 0;
+  const json sysctls = host.value("Sysctls", json::object());
+  for (const auto& [key, value] : sysctls.items()) {
+    if (ownNetwork && key.rfind("net.", 0) == 0 && key.find(".eth") != std::string::npos &&
+        !before(version, "1.48")) {
+      return Status(Code::kInvalidArgument, "interface specific sysctl setting \"" + key +
+                                                "\" must be supplied using driver option "
+                                                "'com.docker.network.endpoint.sysctls'");
+    }
+  }
+  const json endpoints =
+      body.value("NetworkingConfig", json::object()).value("EndpointsConfig", json::object());
+  for (const auto& [network, endpoint] : endpoints.items()) {
+    if (endpoint.value("DriverOpts", json::object())
+            .contains("com.docker.network.endpoint.sysctls")) {
+      if (Status st = tooNew("endpoint sysctls", "1.46"); !st) return st;
+    }
   }
   if (body.contains("MacAddress") && !before(version, "1.52")) {
     return Status(Code::kInvalidArgument,
@@ -137,6 +168,13 @@ std::string versionRefusal(const DockerEra& era, const std::string& version) {
            ", please upgrade your client to a newer version";
   }
   if (docker::compareApiVersions(version, era.apiVersion) > 0) {
+    // Each era's own words: Docker 1.12 and before refuse a newer client this way, 1.13 to
+    // 17.09 (API 1.25 to 1.32) serve it as if it were their own version, 17.12 on refuse it.
+    if (before(era.apiVersion, "1.25")) {
+      return "client is newer than server (client API version: " + version +
+             ", server API version: " + era.apiVersion + ")";
+    }
+    if (before(era.apiVersion, "1.35")) return "";
     return "client version " + version + " is too new. Maximum supported API version is " +
            era.apiVersion;
   }
@@ -272,8 +310,16 @@ FakeReply EraDocker::route(const SeenRequest& r) {
     std::lock_guard<std::mutex> lock(mu_);
     Container* c = findContainer(id);
     if (!c) return error(404, "No such container: " + id);
-    if (op == "json" && r.method == "GET")
+    if (op == "json" && r.method == "GET") {
       return jsonReply(200, containerInspect(*c, version).dump());
+    }
+    if (op == "logs" && r.method == "GET") {
+      if (c->logDriver == "none") {
+        return error(501, "configured logging driver does not support reading");
+      }
+      // The reply's stream runs on this connection's thread later, taking mu_ itself.
+      return logs(r, c->id);
+    }
     if (op == "start" && r.method == "POST") {
       if (c->state == "running") return jsonReply(304, "");
       c->state = "running";
@@ -412,6 +458,7 @@ FakeReply EraDocker::containerCreate(const SeenRequest& r) {
   c.create = body;
   c.imageId = image->id;
   c.createdNanos = nowNanos();
+  c.logDriver = logDriver_;
   containers_.push_back(c);
   emit(c, "create");
   return jsonReply(201, json{{"Id", c.id}, {"Warnings", json::array()}}.dump());
@@ -420,6 +467,7 @@ FakeReply EraDocker::containerCreate(const SeenRequest& r) {
 json EraDocker::containerInspect(const Container& c, const std::string& version) const {
   json host = c.create.value("HostConfig", json::object());
   if (!host.contains("NetworkMode")) host["NetworkMode"] = "default";
+  host["LogConfig"] = {{"Type", c.logDriver}, {"Config", json::object()}};
   const bool running = c.state == "running";
   json config = c.create;
   config.erase("HostConfig");
@@ -462,7 +510,9 @@ json EraDocker::containerInspect(const Container& c, const std::string& version)
           {"HostConfig", host},
           {"NetworkSettings", settings},
           {"Mounts", json::array()},
-          {"LogPath", "/var/lib/docker/containers/" + c.id + "/" + c.id + "-json.log"},
+          {"LogPath", c.logDriver == "json-file"
+                          ? "/var/lib/docker/containers/" + c.id + "/" + c.id + "-json.log"
+                          : ""},
           {"ResolvConfPath", ""}};
 }
 
@@ -511,6 +561,66 @@ FakeReply EraDocker::containersList(const SeenRequest& r) {
     if (match) out.push_back(containerSummary(c));
   }
   return jsonReply(200, out.dump());
+}
+
+void EraDocker::setLogDriver(const std::string& driver) {
+  std::lock_guard<std::mutex> lock(mu_);
+  logDriver_ = driver;
+}
+
+void EraDocker::appendLog(const std::string& containerId, const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Container* c = findContainer(containerId)) c->logs.emplace_back(nowNanos(), text);
+  cv_.notify_all();
+}
+
+FakeReply EraDocker::logs(const SeenRequest& r, const std::string& containerId) {
+  FakeReply reply;
+  reply.pieces.push_back(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.multiplexed-stream\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n");
+  int64_t since = 0;
+  if (r.query.count("since")) {
+    // Docker API: "<seconds>.<nanoseconds>"; messages at that very time come again.
+    const std::string& text = r.query.at("since");
+    auto dot = text.find('.');
+    since = std::atoll(text.substr(0, dot).c_str()) * 1'000'000'000;
+    if (dot != std::string::npos) since += std::atoll(text.substr(dot + 1).c_str());
+  }
+  const bool follow = r.query.count("follow") && r.query.at("follow") == "1";
+  reply.stream = [this, containerId, since,
+                  follow](const std::function<bool(const std::string&)>& write) {
+    size_t next = 0;
+    for (;;) {
+      std::vector<std::pair<int64_t, std::string>> batch;
+      bool ended = false;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        auto more = [&] {
+          Container* c = findContainer(containerId);
+          return closing_ || !c || next < c->logs.size() || c->state != "running";
+        };
+        cv_.wait_for(lock, std::chrono::milliseconds(50), more);
+        if (closing_) return;
+        Container* c = findContainer(containerId);
+        if (c) {
+          while (next < c->logs.size()) batch.push_back(c->logs[next++]);
+        }
+        ended = !c || c->state != "running" || !follow;
+      }
+      if (batch.empty() && !ended && !write("")) return;
+      for (const auto& [t, text] : batch) {
+        if (t < since) continue;
+        std::string message = rfc3339(t) + " " + text;
+        if (!write(chunk(docker::encodeFrame(docker::StreamType::kStdout, message)))) return;
+      }
+      if (ended) {
+        write("0\r\n\r\n");
+        return;
+      }
+    }
+  };
+  return reply;
 }
 
 void EraDocker::emit(const Container& c, const std::string& action) {

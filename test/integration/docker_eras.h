@@ -59,6 +59,13 @@ class EraDocker {
   // What a test adds behind dockershim's back.
   void addImage(const std::string& id, const std::vector<std::string>& tags,
                 const std::vector<std::string>& digests, int64_t size, const std::string& user);
+  // The daemon's log driver from now on ("json-file" unless set): containers report it, and
+  // their logs are served by GET /containers/{id}/logs unless it is "none".
+  void setLogDriver(const std::string& driver);
+  // A line the container writes to stdout (its text ends in '\n' for a whole line).
+  void appendLog(const std::string& containerId, const std::string& text);
+  // Cuts every open connection, streams included (as a dockerd restart does).
+  void dropConnections() { fake_->dropConnections(); }
   // The IPv4 address containers get on the default bridge.
   static constexpr const char* kBridgeIp = "172.17.0.2";
 
@@ -77,6 +84,8 @@ class EraDocker {
     std::string imageId;
     std::string state = "created";
     int64_t createdNanos = 0;
+    std::string logDriver;
+    std::vector<std::pair<int64_t, std::string>> logs;  // (time, text), stdout
   };
 
   FakeReply handle(const FakeRequest& request);
@@ -88,6 +97,7 @@ class EraDocker {
   nlohmann::json containerSummary(const Container& c) const;
   FakeReply containersList(const SeenRequest& r);
   FakeReply events(const SeenRequest& r);
+  FakeReply logs(const SeenRequest& r, const std::string& containerId);
   void emit(const Container& c, const std::string& action);
   const Image* findImage(const std::string& ref) const;
   Container* findContainer(const std::string& idOrName);
@@ -101,6 +111,7 @@ class EraDocker {
   std::vector<Container> containers_;
   std::vector<nlohmann::json> events_;  // every event so far, in order (without legacy fields)
   int nextId_ = 1;
+  std::string logDriver_ = "json-file";
   std::unique_ptr<FakeDocker> fake_;  // last: its threads stop before the state above goes
 };
 

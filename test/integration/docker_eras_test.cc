@@ -5,9 +5,14 @@
 // the machine's own Docker in test/e2e.
 #include "integration/docker_eras.h"
 
+#include <sys/utsname.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <sstream>
 #include <thread>
 
 #include "cri/cri_service.h"
@@ -25,12 +30,14 @@ namespace {
 constexpr char kPause[] = "dockershim.invalid/pause:1.0";
 
 struct Bed {
-  explicit Bed(const DockerEra& era) : fake(era) {
+  explicit Bed(const DockerEra& era, const std::function<void(cri::Options&)>& tune = {})
+      : fake(era) {
     client = std::make_shared<docker::DockerClientImpl>(fake.socketPath());
     cri::Options options;
     options.podInfraImage = kPause;
     options.rootDirectory = root.path();
     options.stateCache = false;
+    if (tune) tune(options);
     core = std::make_unique<cri::CriService>(client, options);
   }
   cri::CallContext ctx() const { return {docker::deadlineIn(10s)}; }
@@ -52,6 +59,7 @@ v1::PodSandboxConfig podConfig() {
   c.mutable_metadata()->set_name("web");
   c.mutable_metadata()->set_namespace_("eras");
   c.mutable_metadata()->set_uid("uid-1");
+  (*c.mutable_linux()->mutable_sysctls())["net.ipv4.conf.eth0.route_localnet"] = "1";
   return c;
 }
 
@@ -116,10 +124,17 @@ TEST_CASE("every era of the Engine API: the pod lifecycle at the highest shared 
     REQUIRE(bed.core->status({}, &status, bed.ctx()));
     REQUIRE(condition(status, "RuntimeReady"));
     CHECK(condition(status, "RuntimeReady")->status());
-    // Recursive read-only mounts are offered only where Docker's API can ask for them.
+    // Recursive read-only mounts are offered only where Docker's API can ask for them (and
+    // the kernel has mount_setattr, Linux 5.12).
     const bool rroApi = docker::apiAtLeast(want, "1.44");
+    utsname u{};
+    REQUIRE(::uname(&u) == 0);
+    int major = 0, minor = 0;
+    std::sscanf(u.release, "%d.%d", &major, &minor);
+    const bool newKernel = std::make_pair(major, minor) >= std::make_pair(5, 12);
+    REQUIRE(status.runtime_handlers_size() == 2);  // the default and "runc"
     for (const auto& h : status.runtime_handlers()) {
-      if (!rroApi) CHECK_FALSE(h.features().recursive_read_only_mounts());
+      CHECK(h.features().recursive_read_only_mounts() == (rroApi && newKernel));
     }
 
     // Images: untagged ones list no "<none>" names (before API 1.43 Docker sends them), and
@@ -164,8 +179,17 @@ TEST_CASE("every era of the Engine API: the pod lifecycle at the highest shared 
     REQUIRE(st);
     const std::string podId = run.pod_sandbox_id();
     // API 1.32 brought the "shareable" IPC mode the pod's containers join.
-    CHECK((lastCreateBody(bed.fake)["HostConfig"].value("IpcMode", "") == "shareable") ==
+    const nlohmann::json sandboxBody = lastCreateBody(bed.fake);
+    CHECK((sandboxBody["HostConfig"].value("IpcMode", "") == "shareable") ==
           docker::apiAtLeast(want, "1.32"));
+    // eth0's sysctls: HostConfig.Sysctls before API 1.46, the bridge endpoint's from then on.
+    if (docker::apiAtLeast(want, "1.46")) {
+      CHECK(sandboxBody["NetworkingConfig"]["EndpointsConfig"]["bridge"]["DriverOpts"]
+                       ["com.docker.network.endpoint.sysctls"] ==
+            "net.ipv4.conf.IFNAME.route_localnet=1");
+    } else {
+      CHECK(sandboxBody["HostConfig"]["Sysctls"]["net.ipv4.conf.eth0.route_localnet"] == "1");
+    }
     v1::PodSandboxStatusRequest podReq;
     podReq.set_pod_sandbox_id(podId);
     v1::PodSandboxStatusResponse pod;
@@ -275,9 +299,9 @@ TEST_CASE("an engine that shares no API version: not ready, with Docker's own wo
       // A future engine whose minimum is past what dockershim knows.
       {{"30.0.0", "1.60", "1.56"},
        "client version 1.55 is too old. Minimum supported API version is 1.56"},
-      // Docker 1.11: API 1.23.
+      // Docker 1.11: API 1.23, refused in its own words.
       {{"1.11.2", "1.23", ""},
-       "client version 1.24 is too new. Maximum supported API version is 1.23"},
+       "client is newer than server (client API version: 1.24, server API version: 1.23)"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.era.engine);
@@ -381,4 +405,81 @@ TEST_CASE("an engine changed under dockershim is negotiated with again", "[integ
   status.Clear();
   REQUIRE(bed.core->status({}, &status, bed.ctx()));
   CHECK(condition(status, "RuntimeReady")->status());
+}
+
+TEST_CASE("a log followed through Docker's logs API survives Docker being upgraded under it",
+          "[integration][eras][logs]") {
+  const DockerEra docker2010{"20.10.24", "1.41", "1.12"};
+  const DockerEra docker29{"29.0.0", "1.52", "1.44"};
+  auto followers = std::make_shared<logs::LogFollowers>();
+  Bed bed(docker2010, [&](cri::Options& o) { o.logFollowers = followers; });
+  bed.fake.setLogDriver("local");
+  dockershim::test::TempDir logs;
+
+  v1::RunPodSandboxRequest runReq;
+  *runReq.mutable_config() = podConfig();
+  runReq.mutable_config()->set_log_directory(logs.path());
+  v1::RunPodSandboxResponse run;
+  REQUIRE(bed.core->runPodSandbox(runReq, &run, bed.ctx()));
+  v1::CreateContainerRequest createReq;
+  createReq.set_pod_sandbox_id(run.pod_sandbox_id());
+  *createReq.mutable_sandbox_config() = runReq.config();
+  createReq.mutable_config()->mutable_metadata()->set_name("app");
+  createReq.mutable_config()->mutable_image()->set_image("busybox");
+  createReq.mutable_config()->set_log_path("app.log");
+  v1::CreateContainerResponse created;
+  REQUIRE(bed.core->createContainer(createReq, &created, bed.ctx()));
+  const std::string id = created.container_id();
+  v1::StartContainerRequest startReq;
+  startReq.set_container_id(id);
+  v1::StartContainerResponse started;
+  REQUIRE(bed.core->startContainer(startReq, &started, bed.ctx()));
+  REQUIRE(followers->watching(id));
+
+  const std::string path = logs.path() + "/app.log";
+  auto records = [&] {
+    std::vector<std::string> texts;
+    std::istringstream in(dockershim::test::readFile(path));
+    std::string line;
+    while (std::getline(in, line)) texts.push_back(line.substr(line.rfind(' ') + 1));
+    return texts;
+  };
+  auto waitFor = [&](size_t n) {
+    for (int i = 0; i < 500 && records().size() < n; ++i) std::this_thread::sleep_for(10ms);
+    return records();
+  };
+  bed.fake.appendLog(id, "one\n");
+  CHECK(waitFor(1) == std::vector<std::string>{"one"});
+
+  // Docker upgraded to 29 under the running stream: the cut stream is opened again, refused at
+  // 1.41, and sent again at 1.52, from the last record copied.
+  bed.fake.setEra(docker29);
+  bed.fake.clearRequests();
+  bed.fake.dropConnections();
+  bed.fake.appendLog(id, "two\n");
+  CHECK(waitFor(2) == std::vector<std::string>{"one", "two"});
+  bool followedAt152 = false;
+  for (const auto& r : bed.fake.requests()) {
+    if (r.path == "/containers/" + id + "/logs" && r.version == "1.52") followedAt152 = true;
+  }
+  CHECK(followedAt152);
+  bed.fake.appendLog(id, "three\n");
+  CHECK(waitFor(3) == std::vector<std::string>{"one", "two", "three"});
+  v1::ContainerStatusRequest statusReq;
+  statusReq.set_container_id(id);
+  v1::ContainerStatusResponse status;
+  REQUIRE(bed.core->containerStatus(statusReq, &status, bed.ctx()));
+  CHECK(status.status().message().empty());
+
+  // Stopped: the stream ends, the follower with it.
+  v1::StopContainerRequest stopReq;
+  stopReq.set_container_id(id);
+  v1::StopContainerResponse stopped;
+  REQUIRE(bed.core->stopContainer(stopReq, &stopped, bed.ctx()));
+  v1::RemoveContainerRequest removeReq;
+  removeReq.set_container_id(id);
+  v1::RemoveContainerResponse removed;
+  REQUIRE(bed.core->removeContainer(removeReq, &removed, bed.ctx()));
+  CHECK_FALSE(followers->watching(id));
+  CHECK(records() == std::vector<std::string>{"one", "two", "three"});
 }

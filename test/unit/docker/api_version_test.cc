@@ -84,6 +84,8 @@ TEST_CASE("isApiVersionRefusal knows Docker's words for a version it will not se
                             "1.44, please upgrade your client to a newer version"));
   CHECK(isApiVersionRefusal(
       400, "client version 1.55 is too new. Maximum supported API version is 1.41"));
+  CHECK(isApiVersionRefusal(
+      400, "client is newer than server (client API version: 1.24, server API version: 1.23)"));
   CHECK_FALSE(isApiVersionRefusal(404, "client version 1.41 is too old."));
   CHECK_FALSE(isApiVersionRefusal(400, "invalid reference format"));
   CHECK_FALSE(isApiVersionRefusal(400, "the client version is too old"));

@@ -95,6 +95,19 @@ TEST_CASE("docker log stream: a TTY's raw stream is stdout, line by line", "[log
   CHECK(out == record(kT0, "stdout", "F", "one\r") + record(kT0 + 1, "stdout", "F", "two\r"));
 }
 
+TEST_CASE("docker log stream: a TTY's pieces without a newline are told from the next message",
+          "[logs]") {
+  // A shell prompt, then what was typed: Docker writes the next stamp right after the prompt.
+  DockerLogStream s("c1", /*multiplexed=*/false, std::nullopt);
+  std::string out;
+  REQUIRE(s.feed(message(kT0, "/ # ") + message(kT0 + 5, "echo hi\r\n"), out));
+  CHECK(out == record(kT0, "stdout", "P", "/ # ") + record(kT0 + 5, "stdout", "F", "echo hi\r"));
+  // Output that merely contains a time of another shape stays one line.
+  out.clear();
+  REQUIRE(s.feed(message(kT0 + 6, "at 2026-11-28T10:00:00.5Z done\n"), out));
+  CHECK(out == record(kT0 + 6, "stdout", "F", "at 2026-11-28T10:00:00.5Z done"));
+}
+
 TEST_CASE("docker log stream: what the CRI log holds is not copied again", "[logs]") {
   // The CRI log ends with two records at kT0 + 9: Docker sends everything since kT0 + 9 again.
   DockerLogStream s("c1", true, ResumePoint{kT0 + 9, 2});
@@ -123,7 +136,7 @@ TEST_CASE("docker log stream: messages without a time or over the limit are skip
   CHECK(out == record(kT0 + 1, "stdout", "F", "fine"));
   DockerLogStream raw("c2", false, std::nullopt, 64);
   out.clear();
-  raw.feed(message(kT0, std::string(100, 'y') + "\n") + message(kT0 + 2, "ok\n"), out);
+  REQUIRE(raw.feed(message(kT0, std::string(100, 'y') + "\n") + message(kT0 + 2, "ok\n"), out));
   CHECK(out == record(kT0 + 2, "stdout", "F", "ok"));
 }
 

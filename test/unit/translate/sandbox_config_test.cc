@@ -95,3 +95,29 @@ TEST_CASE("cgroup parent for each Docker cgroup driver", "[sandbox_config]") {
   }
   CHECK(dockerCgroupParent("/kubepods/../x", "systemd").status().code() == Code::kInvalidArgument);
 }
+
+TEST_CASE("eth0 sysctls on Docker's bridge go to the endpoint from API 1.46", "[sandbox_config]") {
+  auto c = pod();
+  (*c.mutable_linux()->mutable_sysctls())["net.ipv4.conf.eth0.route_localnet"] = "1";
+  (*c.mutable_linux()->mutable_sysctls())["net.ipv4.ip_unprivileged_port_start"] = "0";
+  SandboxCreateContext ctx;
+  ctx.image = "pause";
+  ctx.dockerBridge = true;
+  ctx.apiVersion = "1.48";
+  auto body = makeSandboxCreateBody(c, ctx);
+  REQUIRE(body);
+  CHECK((*body)["HostConfig"]["Sysctls"] ==
+        nlohmann::json{{"net.ipv4.ip_unprivileged_port_start", "0"}});
+  CHECK((*body)["NetworkingConfig"]["EndpointsConfig"]["bridge"]["DriverOpts"]
+               ["com.docker.network.endpoint.sysctls"] == "net.ipv4.conf.IFNAME.route_localnet=1");
+  // Before 1.46, and without Docker's bridge (CNI adds eth0 later), they stay where they were.
+  for (auto [api, bridge] : {std::pair{"1.45", true}, std::pair{"1.48", false}}) {
+    CAPTURE(api, bridge);
+    ctx.apiVersion = api;
+    ctx.dockerBridge = bridge;
+    body = makeSandboxCreateBody(c, ctx);
+    REQUIRE(body);
+    CHECK((*body)["HostConfig"]["Sysctls"].size() == 2);
+    CHECK_FALSE(body->contains("NetworkingConfig"));
+  }
+}
