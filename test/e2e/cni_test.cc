@@ -690,12 +690,21 @@ class BridgedDocker {
     }
     writeText(dir_ + "/daemon.json", "{}\n");
     socket_ = dir_ + "/docker.sock";
-    dockerd_ = Process::spawn(
-        {"dockerd", "--config-file=" + dir_ + "/daemon.json", "--data-root=" + dir_ + "/data",
-         "--exec-root=" + dir_ + "/exec", "--pidfile=" + dir_ + "/docker.pid",
-         "--host=unix://" + socket_, "--bridge=" + bridge_, "--iptables=false", "--ip-masq=false",
-         "--ip6tables=false", "--log-level=info"},
-        dir_ + "/dockerd.log");
+    std::vector<std::string> argv = {"dockerd",
+                                     "--config-file=" + dir_ + "/daemon.json",
+                                     "--data-root=" + dir_ + "/data",
+                                     "--exec-root=" + dir_ + "/exec",
+                                     "--pidfile=" + dir_ + "/docker.pid",
+                                     "--host=unix://" + socket_,
+                                     "--bridge=" + bridge_,
+                                     "--iptables=false",
+                                     "--ip-masq=false",
+                                     "--log-level=info"};
+    // Docker before 20.10 has no --ip6tables (and so never touches ip6tables).
+    if (runCommand("dockerd --help 2>&1 | grep -q -- --ip6tables") == 0) {
+      argv.push_back("--ip6tables=false");
+    }
+    dockerd_ = Process::spawn(argv, dir_ + "/dockerd.log");
     waitForSocket(socket_, dockerd_, 60s);
     docker::DockerClientImpl client(socket_);
     bool up = eventually([&] { return client.negotiate(docker::deadlineIn(5s)).isOk(); }, 60s);
