@@ -109,6 +109,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
   for (const auto& flag : options.ignoredFlags) {
     spdlog::warn("flag {} is not supported by this version and is ignored", flag);
   }
+  for (const auto& why : options.notActedOn) spdlog::info("flag {}", why);
 
   auto dockerSocket = docker::unixSocketPath(options.dockerEndpoint);
   if (!dockerSocket) {
@@ -193,6 +194,8 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     if (Status ready = criOptions.cni->ready(); !ready) {
       spdlog::warn("pod network not ready until a CNI configuration appears: {}", ready.message());
     }
+    // compat: cri-dockerd's --pod-cidr, for nodes whose kubelet never sends one.
+    if (!options.podCidr.empty()) criOptions.cni->setPodCidr(options.podCidr);
   } else {
     spdlog::info("--network-plugin=none: pods use Docker's default bridge when it has one");
   }

@@ -2,12 +2,66 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
 #include "common/duration.h"
 
 namespace dockershim::app {
+
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// cri-dockerd's --streaming-bind-addr may be an address without a port ("127.0.0.1", "::1"):
+// it then binds a free port there, as an empty port does here.
+std::string withPort(const std::string& address) {
+  if (address.empty()) return address;
+  if (address.front() == '[') return address;  // "[v6]:port"
+  const bool portOnly = address.front() == ':' && address.size() > 1 &&
+                        std::all_of(address.begin() + 1, address.end(),
+                                    [](unsigned char c) { return std::isdigit(c); });
+  if (portOnly) return address;  // ":port"
+  const auto colons = std::count(address.begin(), address.end(), ':');
+  if (colons == 0) return address + ":0";        // IPv4 or a name without a port
+  if (colons > 1) return "[" + address + "]:0";  // a bare IPv6 address
+  return address;
+}
+
+}  // namespace
+
+std::vector<std::string> normalizeGoFlags(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  bool positional = false;
+  for (const auto& a : args) {
+    if (positional || a == "--") {
+      positional = true;
+      out.push_back(a);
+      continue;
+    }
+    // Go's flag packages read "--f=" as the empty value; CLI11 would take the next argument.
+    if (a.size() > 3 && a.starts_with("--") && a.back() == '=' && a.find('=') == a.size() - 1) {
+      out.push_back(a.substr(0, a.size() - 1));
+      out.emplace_back();
+      continue;
+    }
+    // Go's standard flag package (kubelet-era units) takes one dash as well as two.
+    if (a.size() > 2 && a[0] == '-' && a[1] != '-' &&
+        std::isalpha(static_cast<unsigned char>(a[1])) &&
+        std::isalpha(static_cast<unsigned char>(a[2]))) {
+      out.push_back("-" + a);
+      continue;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
 
 ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char* version) {
   // compat: DOCKER_HOST is honoured as by the docker CLI and cri-dockerd.
@@ -19,6 +73,11 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   std::string pullDeadline = "1m0s";
   std::string streamingIdle = "4h0m0s";
   bool showVersion = false;
+  bool showBuildInfo = false;
+  std::string hairpinMode = "none";
+  bool ipv6DualStack = false;
+  int32_t networkPluginMtu = 0;
+  std::string runtimeCgroups;
   // Flag names follow cri-dockerd so its unit files work by changing only the binary.
   app.add_option("--container-runtime-endpoint", out.criEndpoint,
                  "CRI endpoint to serve (unix:///path)")
@@ -49,7 +108,7 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   std::string cniBinDirs = "/opt/cni/bin";
   app.add_option("--network-plugin", out.networkPlugin,
                  "cni, or none for Docker's own default bridge")
-      ->check(CLI::IsMember({"cni", "none", ""}))
+      ->check(CLI::IsMember({"cni", "none", "", "no-op"}))
       ->capture_default_str();
   app.add_option("--cni-bin-dir", cniBinDirs,
                  "comma-separated folders of CNI plugins; /usr/lib/cni is searched last")
@@ -71,18 +130,41 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--cgroup-root", out.cgroupRoot,
                  "where the cgroup hierarchy is mounted; stats are read from its files")
       ->capture_default_str();
-  app.add_option("--log-level", out.logLevel, "trace, debug, info, warn, error")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error"}))
+  app.add_option("--log-level", out.logLevel,
+                 "trace, debug, info, warn, error; fatal and panic log errors that stop the "
+                 "daemon only (cri-dockerd's levels, any case)")
+      ->transform([](std::string level) { return lower(std::move(level)); })
+      ->check(CLI::IsMember(
+          {"trace", "debug", "info", "warn", "warning", "error", "fatal", "panic", ""}))
       ->capture_default_str();
+  app.add_option("--pod-cidr", out.podCidr,
+                 "pod CIDR offered to CNI plugins (ipRanges) until the kubelet sends one");
+  // cri-dockerd flags whose job CNI or the node does here: accepted, validated as cri-dockerd
+  // does, reported at start.
+  app.add_option("--hairpin-mode", hairpinMode,
+                 "cri-dockerd's hairpin mode; with CNI the bridge plugin's hairpinMode decides")
+      ->check(CLI::IsMember({"promiscuous-bridge", "hairpin-veth", "none"}))
+      ->capture_default_str();
+  app.add_flag("--ipv6-dual-stack", ipv6DualStack,
+               "cri-dockerd's dual-stack switch; pods get every address family CNI gives");
+  app.add_option("--network-plugin-mtu", networkPluginMtu,
+                 "cri-dockerd's MTU for kubenet; with CNI the configuration sets it")
+      ->capture_default_str();
+  app.add_option("--runtime-cgroups", runtimeCgroups,
+                 "cri-dockerd moves dockerd into this cgroup; dockershim leaves that to systemd");
   app.add_flag("--version", showVersion, "print the version and exit");
+  app.add_flag("--buildinfo", showBuildInfo, "print the build information and exit");
   // As with Go's flag package (cri-dockerd, kubelet), a flag given twice takes the last value.
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // cri-dockerd unit files may carry flags of features that land later; they are accepted,
   // reported once at start, and not acted on.
   app.allow_extras();
 
+  std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+  args = normalizeGoFlags(args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse order
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return {true, app.exit(e)};
   }
@@ -90,6 +172,14 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
     std::cout << "dockershim " << version << "\n";
     return {true, 0};
   }
+  if (showBuildInfo) {
+    std::cout << "Program: dockershim\nVersion: " << version << "\nCompiler: " << __VERSION__
+              << "\n";
+    return {true, 0};
+  }
+  // compat: cri-dockerd reads 0 (its shown default) as its built-in timeout.
+  if (requestTimeout == "0" || requestTimeout == "0s") requestTimeout = "2m0s";
+  if (pullDeadline == "0" || pullDeadline == "0s") pullDeadline = "1m0s";
   auto timeout = common::parseDuration(requestTimeout);
   auto deadline = common::parseDuration(pullDeadline);
   auto idle = common::parseDuration(streamingIdle);
@@ -112,7 +202,36 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   }
   out.streamingIdleTimeout = *idle;
   if (out.logLevel == "warning") out.logLevel = "warn";
-  if (out.networkPlugin.empty()) out.networkPlugin = "none";
+  // cri-dockerd (logrus): fatal and panic log only what ends the process; "" keeps info.
+  if (out.logLevel == "fatal" || out.logLevel == "panic") out.logLevel = "critical";
+  if (out.logLevel.empty()) out.logLevel = "info";
+  // compat: cri-dockerd's "no-op" and an empty value are the no-op plugin: Docker's bridge.
+  if (out.networkPlugin.empty() || out.networkPlugin == "no-op") out.networkPlugin = "none";
+  // cri-dockerd: an empty --docker-endpoint means DOCKER_HOST, else Docker's default.
+  if (out.dockerEndpoint.empty()) {
+    const char* host = std::getenv("DOCKER_HOST");
+    out.dockerEndpoint = host && *host ? host : "unix:///var/run/docker.sock";
+  }
+  // An empty streaming address keeps the default (loopback, free port); an address without a
+  // port gets a free port, as in cri-dockerd.
+  if (out.streamingBindAddress.empty()) out.streamingBindAddress = "127.0.0.1:0";
+  out.streamingBindAddress = withPort(out.streamingBindAddress);
+  if (hairpinMode != "none") {
+    out.notActedOn.push_back("--hairpin-mode=" + hairpinMode +
+                             ": with CNI the bridge plugin's hairpinMode decides");
+  }
+  if (ipv6DualStack) {
+    out.notActedOn.push_back(
+        "--ipv6-dual-stack: pods get every address family their CNI network gives, always");
+  }
+  if (networkPluginMtu != 0) {
+    out.notActedOn.push_back("--network-plugin-mtu=" + std::to_string(networkPluginMtu) +
+                             ": with CNI the network configuration sets the MTU");
+  }
+  if (!runtimeCgroups.empty()) {
+    out.notActedOn.push_back("--runtime-cgroups=" + runtimeCgroups +
+                             ": dockershim does not move dockerd; its systemd unit's Slice= does");
+  }
   out.cniBinDirs.clear();
   for (size_t start = 0; start <= cniBinDirs.size();) {
     size_t comma = cniBinDirs.find(',', start);

@@ -34,8 +34,17 @@ struct DaemonOptions {
   std::string cgroupRoot = "/sys/fs/cgroup";
   bool stateCache = true;
   std::string metricsBindAddress = "127.0.0.1:10260";  // "0": no metrics endpoint
-  std::vector<std::string> ignoredFlags;  // cri-dockerd flags this build does not act on
+  // cri-dockerd's --pod-cidr: offered to CNI plugins as ipRanges before the kubelet sends one.
+  std::string podCidr;
+  // cri-dockerd flags accepted for its unit files whose value dockershim does not act on, with
+  // why (logged once at start).
+  std::vector<std::string> notActedOn;
+  std::vector<std::string> ignoredFlags;  // flags no version of cri-dockerd or dockershim knows
 };
+
+// cri-dockerd's command lines: Go's flag forms rewritten for CLI11 ("--f=" as an empty value,
+// "-long-flag" as "--long-flag"); exposed for tests.
+std::vector<std::string> normalizeGoFlags(const std::vector<std::string>& args);
 
 // Parses flags with CLI11. Returns 0-or-more exit: `exitCode` is set (and the caller exits)
 // for --help, --version and errors; the message has already been printed.

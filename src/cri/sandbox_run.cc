@@ -147,6 +147,7 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
       .apiVersion = *apiVersion,
       .cgroupDriver = facts->cgroupDriver,
       .dockerRuntime = *runtime,
+      .runtimeHandler = req.runtime_handler(),
       .canLowerOomScore = canLowerOomScore(),
       .dockerBridge = !options_.cni && facts->bridgeNetwork,
   };

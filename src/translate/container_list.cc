@@ -194,6 +194,9 @@ Status sandboxFromSummary(const json& summary, runtime::v1::PodSandbox* out) {
   out->set_created_at(summaryCreatedNanos(summary));
   splitDockerLabels(common::jsonMember(summary, "Labels"), out->mutable_labels(),
                     out->mutable_annotations());
+  // The runtime handler RunPodSandbox was asked for (sandboxes made before the label: "").
+  out->set_runtime_handler(
+      common::jsonString(common::jsonMember(summary, "Labels"), kRuntimeHandlerLabel));
   return Status::ok();
 }
 

@@ -386,6 +386,14 @@ Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStat
   ns->set_pid(namespaceMode(hostConfig, "PidMode", runtime::v1::CONTAINER));
   ns->set_ipc(namespaceMode(hostConfig, "IpcMode", runtime::v1::POD));
 
+  // The handler RunPodSandbox was asked for, as recorded; sandboxes made before the label
+  // (older dockershim, cri-dockerd) by the runtime Docker recorded.
+  const json& labels = common::jsonMember(common::jsonMember(inspect, "Config"), "Labels");
+  if (labels.is_object() && labels.contains(kRuntimeHandlerLabel) &&
+      labels[kRuntimeHandlerLabel].is_string()) {
+    out->set_runtime_handler(labels[kRuntimeHandlerLabel].get<std::string>());
+    return Status::ok();
+  }
   std::string runtime = common::jsonString(hostConfig, "Runtime");
   if (runtime != defaultRuntime) out->set_runtime_handler(runtime);
   return Status::ok();

@@ -16,37 +16,17 @@ constexpr std::size_t kNameTotalLengthMax = 255;
 constexpr std::size_t kTagLengthMax = 128;
 constexpr std::size_t kImageIdHexLength = 64;
 
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool isLower(char c) {
-  return c >= 'a' && c <= 'z';
-}
-bool isUpper(char c) {
-  return c >= 'A' && c <= 'Z';
-}
-bool isAlpha(char c) {
-  return isLower(c) || isUpper(c);
-}
-bool isAlnum(char c) {
-  return isAlpha(c) || isDigit(c);
-}
-bool isLowerAlnum(char c) {
-  return isLower(c) || isDigit(c);
-}
-bool isWord(char c) {
-  return isAlnum(c) || c == '_';
-}
-bool isLowerHex(char c) {
-  return isDigit(c) || (c >= 'a' && c <= 'f');
-}
-bool isHex(char c) {
-  return isLowerHex(c) || (c >= 'A' && c <= 'F');
-}
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isLower(char c) { return c >= 'a' && c <= 'z'; }
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool isAlpha(char c) { return isLower(c) || isUpper(c); }
+bool isAlnum(char c) { return isAlpha(c) || isDigit(c); }
+bool isLowerAlnum(char c) { return isLower(c) || isDigit(c); }
+bool isWord(char c) { return isAlnum(c) || c == '_'; }
+bool isLowerHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f'); }
+bool isHex(char c) { return isLowerHex(c) || (c >= 'A' && c <= 'F'); }
 
-bool hasUpper(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), isUpper);
-}
+bool hasUpper(std::string_view s) { return std::any_of(s.begin(), s.end(), isUpper); }
 
 bool isLowerHexString(std::string_view s, std::size_t length) {
   return s.size() == length && std::all_of(s.begin(), s.end(), isLowerHex);
@@ -182,9 +162,7 @@ void splitDomain(std::string_view name, std::string& domain, std::string& path) 
 
 }  // namespace
 
-std::string ImageRef::repository() const {
-  return domain + "/" + path;
-}
+std::string ImageRef::repository() const { return domain + "/" + path; }
 
 std::string ImageRef::familiarName() const {
   if (domain != kDefaultDomain) return repository();

@@ -7,7 +7,8 @@ namespace {
 
 // Labels the shim sets for itself; CRI callers never set them and must not see them back.
 bool isInternalLabel(std::string_view key) {
-  return key == kContainerTypeLabel || key == kSandboxIdLabel || key == kContainerLogPathLabel;
+  return key == kContainerTypeLabel || key == kSandboxIdLabel || key == kContainerLogPathLabel ||
+         key == kRuntimeHandlerLabel;
 }
 
 bool isSandbox(const nlohmann::json& dockerLabels) {

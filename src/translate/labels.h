@@ -16,6 +16,10 @@ inline constexpr char kSandboxIdLabel[] = "io.kubernetes.sandbox.id";
 inline constexpr char kContainerLogPathLabel[] = "io.kubernetes.container.logpath";
 inline constexpr char kKubernetesContainerNameLabel[] = "io.kubernetes.container.name";
 inline constexpr char kAnnotationPrefix[] = "annotation.";
+// dockershim's own: the runtime handler RunPodSandbox was asked for ("" for the default), which
+// PodSandboxStatus echoes as cri-dockerd and containerd do. Docker records only the runtime it
+// resolved to, and Docker's default runtime has a name of its own.
+inline constexpr char kRuntimeHandlerLabel[] = "io.dockershim.runtime-handler";
 
 using ProtoMap = google::protobuf::Map<std::string, std::string>;
 

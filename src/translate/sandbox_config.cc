@@ -101,6 +101,7 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
   labels[kContainerTypeLabel] = kContainerTypeSandbox;
   // compat: dockershim labels the pause container with the container name "POD".
   labels[kKubernetesContainerNameLabel] = std::string(kSandboxContainerName);
+  labels[kRuntimeHandlerLabel] = ctx.runtimeHandler;
 
   json host = json::object();
   host["NetworkMode"] = hostNetwork ? "host" : ctx.dockerBridge ? "bridge" : "none";

@@ -13,10 +13,11 @@ namespace dockershim::translate {
 inline constexpr int kSandboxOomScoreAdj = -998;
 
 struct SandboxCreateContext {
-  std::string image;          // sandbox (pause) image
-  std::string apiVersion;     // negotiated Docker API version
-  std::string cgroupDriver;   // "cgroupfs" or "systemd" (docker info)
-  std::string dockerRuntime;  // Docker runtime for the runtime handler, "" for Docker's default
+  std::string image;           // sandbox (pause) image
+  std::string apiVersion;      // negotiated Docker API version
+  std::string cgroupDriver;    // "cgroupfs" or "systemd" (docker info)
+  std::string dockerRuntime;   // Docker runtime for the runtime handler, "" for Docker's default
+  std::string runtimeHandler;  // the CRI runtime handler asked for, recorded in a label
   // False where the daemon lacks CAP_SYS_RESOURCE: a negative oom_score_adj then makes runc
   // fail, so it is raised to 0 (and the caller logs that once).
   bool canLowerOomScore = true;

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "e2e/e2e_util.h"
+#include "e2e/pod_util.h"
 #include "e2e/stream_client.h"
 
 using namespace dockershim;
@@ -63,7 +64,9 @@ struct SilentServer {
 };
 
 int runShimOnce(const std::vector<std::string>& args, std::string* output) {
-  std::string cmd = DOCKERSHIM_BINARY;
+  // A port of its own for metrics (a later flag wins): the node may run a dockershim on the
+  // default 127.0.0.1:10260.
+  std::string cmd = std::string(DOCKERSHIM_BINARY) + " --metrics-bind-address=127.0.0.1:0";
   for (const auto& a : args) cmd += " '" + a + "'";
   return runCommand(cmd, output);
 }
@@ -236,7 +239,8 @@ TEST_CASE("--container-runtime-endpoint fd:// serves the socket systemd passes",
   auto proc = Process::spawn(
       {"systemd-socket-activate", "-l", sock, DOCKERSHIM_BINARY,
        "--container-runtime-endpoint=fd://", "--docker-endpoint=unix://" + bed.dockerSocket(),
-       "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug"},
+       "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug",
+       "--metrics-bind-address=127.0.0.1:0"},
       bed.dir() + "/activated.log");
   waitForSocket(sock, proc, 30s);
   for (int i = 0; i < 3; ++i) {  // new connections each time: the accept loop keeps serving
@@ -259,4 +263,35 @@ TEST_CASE("--container-runtime-endpoint fd:// serves the socket systemd passes",
   std::string out;
   CHECK(runShimOnce({"--container-runtime-endpoint=fd://"}, &out) == 2);
   CHECK(out.find("socket activation") != std::string::npos);
+}
+
+TEST_CASE("cri-dockerd's unit command line starts dockershim", "[daemon][compat]") {
+  auto& bed = TestBed::get();
+  // The flags as cri-dockerd's packaging and CI pass them, each in its Go form: an address
+  // without a port, an empty plugin, logrus's levels, and flags whose job CNI does here.
+  auto shim = bed.startShim(
+      {"--network-plugin=", "--log-level", "fatal", "--streaming-bind-addr", "127.0.0.1",
+       "--hairpin-mode", "hairpin-veth", "--ipv6-dual-stack", "--network-plugin-mtu=1460",
+       "--runtime-request-timeout", "0s", "--image-pull-progress-deadline=1m30s",
+       "--cri-dockerd-root-directory=" + bed.dir() + "/compat-root"},
+      "shim-compat");
+  v1::VersionResponse v;
+  Ctx ctx;
+  auto s = shim->runtime->Version(&ctx, v1::VersionRequest(), &v);
+  INFO(describe(s) << "\n" << tailFile(shim->log, 20));
+  REQUIRE(s.ok());
+  // Exec streams are served on a free port of the address given.
+  auto pod = podConfig("compat");
+  std::string podId = runPod(*shim, pod);
+  std::string id = startContainer(*shim, podId, pod, containerConfig("c"));
+  v1::ExecRequest exec;
+  exec.set_container_id(id);
+  exec.add_cmd("true");
+  exec.set_stdout(true);
+  v1::ExecResponse execResp;
+  Ctx execCtx;
+  REQUIRE(shim->runtime->Exec(&execCtx, exec, &execResp).ok());
+  CHECK(execResp.url().rfind("http://127.0.0.1:", 0) == 0);
+  CHECK(execResp.url().find("127.0.0.1:0/") == std::string::npos);
+  cleanupPod(*shim, podId);
 }

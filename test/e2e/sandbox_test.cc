@@ -206,3 +206,26 @@ TEST_CASE("RunPodSandbox with bad input fails cleanly and leaves nothing behind"
   CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
   cleanupPod(shim, "0123456789ab0123456789ab0123456789ab0123456789ab0123456789abcdef");
 }
+
+TEST_CASE(
+    "PodSandboxStatus and ListPodSandbox echo the runtime handler RunPodSandbox was asked for",
+    "[sandbox][compat]") {
+  auto& shim = TestBed::get().shim();
+  // "" is Docker's default runtime, whatever Docker calls it (the test bed's default is its
+  // runc wrapper where the host needs one): reported as "", as cri-dockerd and containerd do.
+  for (const std::string handler : {"", "runc", "plain-runc"}) {
+    CAPTURE(handler);
+    auto pod = podConfig("handler");
+    std::string id = runPod(shim, pod, handler);
+    v1::PodSandboxStatusResponse status;
+    REQUIRE(podStatus(shim, id, &status).ok());
+    CHECK(status.status().runtime_handler() == handler);
+    CHECK(status.status().labels().count("io.dockershim.runtime-handler") == 0);
+    v1::PodSandboxFilter filter;
+    filter.set_id(id);
+    auto pods = listPods(shim, filter);
+    REQUIRE(pods.size() == 1);
+    CHECK(pods[0].runtime_handler() == handler);
+    cleanupPod(shim, id);
+  }
+}

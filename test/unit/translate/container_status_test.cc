@@ -666,6 +666,17 @@ TEST_CASE("sandboxStatusFromInspect: state, namespaces, runtime handler", "[cont
     runtime::v1::PodSandboxStatus st;
     REQUIRE(sandboxStatusFromInspect(inspect, &st, "crun").isOk());
     CHECK(st.runtime_handler() == "runc");
+    // What RunPodSandbox was asked for wins over what Docker resolved it to: "" for Docker's
+    // default runtime, whatever that runtime is called.
+    for (const char* asked : {"", "runc", "nvidia"}) {
+      CAPTURE(asked);
+      inspect = sandboxInspectJson();
+      inspect["HostConfig"]["Runtime"] = "testbed";
+      inspect["Config"]["Labels"]["io.dockershim.runtime-handler"] = asked;
+      REQUIRE(sandboxStatusFromInspect(inspect, &st).isOk());
+      CHECK(st.runtime_handler() == asked);
+      CHECK(st.labels().count("io.dockershim.runtime-handler") == 0);
+    }
   }
   SECTION("malformed") {
     runtime::v1::PodSandboxStatus st;
