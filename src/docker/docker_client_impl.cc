@@ -1,8 +1,6 @@
 #include "docker/docker_client_impl.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,38 +9,10 @@
 #include "common/json_util.h"
 #include "docker/api_version.h"
 #include "docker/errors.h"
-#include "docker/hijacked_stream.h"
 #include "docker/json_stream.h"
 #include "docker/url.h"
 
 namespace dockershim::docker {
-
-void StreamCancel::cancel() {
-  std::lock_guard<std::mutex> lock(mu_);
-  cancelled_ = true;
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-}
-
-bool StreamCancel::cancelled() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return cancelled_;
-}
-
-bool StreamCancel::attach(int fd) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (cancelled_) return false;
-  // A descriptor of our own on the same socket: the connection may close its own at any time,
-  // and shutdown() through this one can then never hit an unrelated socket that reused the
-  // number.
-  fd_ = fd >= 0 ? ::fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
-  return true;
-}
-
-void StreamCancel::detach() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
 
 namespace http = boost::beast::http;
 using nlohmann::json;
@@ -88,6 +58,18 @@ std::optional<std::string> progressError(const json& msg) {
     if (detail.contains("code")) return "docker reported error code " + detail["code"].dump();
   }
   return std::nullopt;
+}
+
+// A JSON answer: Docker's error mapped (docker/errors), an empty body as null.
+Result<json> jsonFrom(const Response& resp, const Request& request) {
+  Status st = statusFromHttp(resp.status, resp.body, request.verb);
+  if (!st) return st;
+  if (resp.body.empty()) return json();
+  auto parsed = json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
+  }
+  return parsed;
 }
 
 }  // namespace
@@ -229,14 +211,7 @@ Result<Response> DockerClientImpl::callOnce(const Request& request, Deadline dea
 Result<json> DockerClientImpl::callJson(const Request& request, Deadline deadline) {
   auto resp = call(request, deadline);
   if (!resp) return resp.status();
-  Status st = statusFromHttp(resp->status, resp->body, request.verb);
-  if (!st) return st;
-  if (resp->body.empty()) return json();
-  auto parsed = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
-  }
-  return parsed;
+  return jsonFrom(*resp, request);
 }
 
 Result<json> DockerClientImpl::callJsonFor(const std::function<Request(const std::string&)>& build,
@@ -255,14 +230,7 @@ Result<json> DockerClientImpl::callJsonFor(const std::function<Request(const std
       version = versionInfo().negotiated;
       if (!version.empty()) continue;
     }
-    Status st = statusFromHttp(resp->status, resp->body, request.verb);
-    if (!st) return st;
-    if (resp->body.empty()) return json();
-    auto parsed = json::parse(resp->body, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) {
-      return Status(Code::kInternal, request.operation + ": docker sent a body that is not JSON");
-    }
-    return parsed;
+    return jsonFrom(*resp, request);
   }
 }
 
@@ -568,115 +536,6 @@ Result<json> DockerClientImpl::inspectExec(const std::string& execId, Deadline d
   return callJson(
       {.method = "GET", .path = "/exec/" + execId + "/json", .operation = "inspect_exec"},
       deadline);
-}
-
-Status DockerClientImpl::stream(const Request& request, Deadline deadline,
-                                std::chrono::milliseconds idle,
-                                const std::function<Status(const json&)>& onMessage) {
-  JsonStreamDecoder decoder;
-  std::vector<json> msgs;
-  return rawStream(request, deadline, idle, [&](std::string_view bytes) -> Status {
-    msgs.clear();
-    if (Status s = decoder.feed(bytes, msgs); !s) return s;
-    for (const auto& m : msgs) {
-      if (Status s = onMessage(m); !s) return s;
-    }
-    return Status::ok();
-  });
-}
-
-Status DockerClientImpl::rawStream(const Request& request, Deadline deadline,
-                                   std::chrono::milliseconds idle,
-                                   const std::function<Status(std::string_view)>& onBytes) {
-  if (Status st = negotiateFor(request, deadline); !st) return st;
-  for (int attempt = 0;; ++attempt) {
-    std::string used;
-    bool refused = false;
-    Status st = rawStreamOnce(request, deadline, idle, onBytes, used, refused);
-    // A refused stream sent nothing to onBytes: sent once more at the new version, as call()
-    // does (a follower of a container's log must not end because Docker was upgraded).
-    if (attempt == 0 && refused && renegotiateAfterRefusal(used, deadline) &&
-        request.body.empty() && request.version.empty()) {
-      continue;
-    }
-    return st;
-  }
-}
-
-Status DockerClientImpl::rawStreamOnce(const Request& request, Deadline deadline,
-                                       std::chrono::milliseconds idle,
-                                       const std::function<Status(std::string_view)>& onBytes,
-                                       std::string& used, bool& refused) {
-  auto start = Clock::now();
-  // Streams hold their connection for a long time: a dedicated one, never pooled.
-  Connection conn(pool_.socketPath());
-  Status st = conn.connect(deadline);
-  if (st && request.cancel && !request.cancel->attach(conn.nativeHandle())) {
-    st = Status(Code::kCancelled, "docker stream cancelled");
-  }
-  auto built = buildRequest(request, &used);
-  if (st && !request.unversioned && used.empty()) {
-    st = Status(Code::kFailedPrecondition,
-                "no Docker API version in common (dockershim speaks " + supportedApiRange() + ")");
-  }
-  if (st) st = conn.writeRequest(built, deadline);
-  int httpStatus = 0;
-  if (st) {
-    std::string errorBody;
-    auto result = conn.readStreaming(deadline, idle, onBytes, errorBody);
-    if (!result) {
-      st = result.status();
-    } else {
-      httpStatus = *result;
-      st = statusFromHttp(httpStatus, errorBody, request.verb);
-      refused = !used.empty() && httpStatus == 400 &&
-                isApiVersionRefusal(httpStatus, dockerMessage(errorBody));
-    }
-  }
-  if (request.cancel) {
-    request.cancel->detach();
-    if (request.cancel->cancelled()) st = Status(Code::kCancelled, "docker stream cancelled");
-  }
-  conn.close();
-  record(request.operation, start, st, httpStatus, request);
-  return st;
-}
-
-Result<std::unique_ptr<HijackedStream>> DockerClientImpl::upgrade(const Request& request,
-                                                                  Deadline deadline) {
-  if (Status st = negotiateFor(request, deadline); !st) return st;
-  auto start = Clock::now();
-  Request req = request;
-  req.headers.emplace_back("Connection", "Upgrade");
-  req.headers.emplace_back("Upgrade", "tcp");
-  Connection conn(pool_.socketPath());
-  Status st = conn.connect(deadline);
-  std::string used;
-  if (st) st = conn.writeRequest(buildRequest(req, &used), deadline);
-  std::string leftover, errorBody;
-  int httpStatus = 0;
-  if (st) {
-    auto result = conn.readUpgradeHeader(deadline, leftover, errorBody);
-    if (!result) {
-      st = result.status();
-    } else {
-      httpStatus = *result;
-      if (httpStatus != 101 && httpStatus != 200) {
-        st = statusFromHttp(httpStatus, errorBody, req.verb);
-        if (!used.empty() && httpStatus == 400 &&
-            isApiVersionRefusal(httpStatus, dockerMessage(errorBody))) {
-          renegotiateAfterRefusal(used, deadline);
-        }
-        if (st) st = Status(Code::kUnknown, "docker refused the upgrade");
-      }
-    }
-  }
-  record(request.operation, start, st, httpStatus, request);
-  if (!st) return st;
-  int fd = conn.releaseFd();
-  if (fd < 0) return Status(Code::kUnavailable, "dup of the upgraded connection failed");
-  return std::unique_ptr<HijackedStream>(
-      std::make_unique<FdHijackedStream>(fd, std::move(leftover)));
 }
 
 std::vector<OperationStats> DockerClientImpl::operationStats() const {
