@@ -13,6 +13,8 @@ PKGS=(
   docker.io containerd runc containernetworking-plugins iproute2 iptables
   # test bed
   busybox docker-registry apache2-utils curl procps util-linux
+  # the Debian package: dpkg-shlibdeps (dpkg-dev) and lintian
+  dpkg-dev lintian
   # interop tests: the SPDY and WebSocket libraries under kubectl, crictl and client-go
   golang-go golang-github-docker-spdystream-dev golang-github-gorilla-websocket-dev
 )

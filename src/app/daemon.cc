@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "app/pause_image.h"
+#include "app/state_directory.h"
 #include "common/duration.h"
 #include "cri/cri_service.h"
 #include "cri/docker_streaming.h"
@@ -95,7 +96,8 @@ class DockerWarmup {
 
 }  // namespace
 
-int runDaemon(const DaemonOptions& options, const char* version) {
+int runDaemon(const DaemonOptions& given, const char* version) {
+  DaemonOptions options = given;
   // Signals are taken synchronously by this thread; every thread created after this inherits
   // the mask, so none of them is interrupted.
   sigset_t signals;
@@ -127,7 +129,9 @@ int runDaemon(const DaemonOptions& options, const char* version) {
                   options.criEndpoint);
     return 2;
   }
-  int activatedFd = -1;
+  // Every socket the unit listens on is served: packaging/systemd/dockershim.socket has both
+  // cri-dockerd's path and the legacy dockershim one.
+  std::vector<int> activatedFds;
   if (activated) {
     int n = sd_listen_fds(1);
     if (n < 1) {
@@ -136,10 +140,22 @@ int runDaemon(const DaemonOptions& options, const char* version) {
           "activation), but none was passed");
       return 2;
     }
-    if (n > 1) spdlog::warn("systemd passed {} sockets; serving the first", n);
-    activatedFd = SD_LISTEN_FDS_START;
+    for (int i = 0; i < n; ++i) activatedFds.push_back(SD_LISTEN_FDS_START + i);
   }
 
+  // compat: cri-dockerd's unit passes no root folder, so on a node that swapped its binary the
+  // pods' checkpoints are in cri-dockerd's; they stay there, where cri-dockerd finds them again.
+  if (!options.rootDirectoryGiven) {
+    StateDirectory state =
+        chooseStateDirectory(options.rootDirectory, options.criDockerdRootDirectory);
+    if (state.tookOver) {
+      spdlog::info(
+          "state: \"{}\" holds no sandbox checkpoint and cri-dockerd's \"{}\" holds {}; "
+          "dockershim keeps its state there (--root-directory chooses another folder)",
+          options.rootDirectory, state.root, state.checkpoints);
+    }
+    options.rootDirectory = state.root;
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.rootDirectory, ec);
   if (ec) {
@@ -229,7 +245,7 @@ int runDaemon(const DaemonOptions& options, const char* version) {
     }
   }
   server::CriServer server(core, callSettings);
-  Status started = activated ? server.startOnListener(activatedFd) : server.start(criSocket);
+  Status started = activated ? server.startOnListeners(activatedFds) : server.start(criSocket);
   if (Status st = started; !st) {
     spdlog::error("{}", st.message());
     return 1;

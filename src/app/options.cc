@@ -34,6 +34,69 @@ std::string withPort(const std::string& address) {
   return address;
 }
 
+// Text safe in a roff paragraph: backslashes and hyphens escaped, no line starting a request.
+std::string roff(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else if (c == '-') {
+      out += "\\-";
+    } else {
+      out += c;
+    }
+  }
+  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) out.insert(0, "\\&");
+  return out;
+}
+
+// dockershim(8), from the same option table as --help.
+std::string manPage(const CLI::App& app, const char* version) {
+  std::string out;
+  out += ".TH DOCKERSHIM 8 \"\" \"dockershim " + std::string(version) +
+         "\" \"System Administration\"\n";
+  out += ".SH NAME\ndockershim \\- Kubernetes CRI runtime endpoint backed by Docker Engine\n";
+  out += ".SH SYNOPSIS\n.B dockershim\n[\\fIOPTION\\fR]...\n";
+  out +=
+      ".SH DESCRIPTION\n"
+      "dockershim serves the Kubernetes Container Runtime Interface (CRI) on a unix socket and "
+      "carries every call out against Docker Engine. Its flags are cri\\-dockerd's, so a "
+      "cri\\-dockerd unit works by changing only the binary path. Flags take Go's forms: "
+      "\\fB\\-\\-flag value\\fR, \\fB\\-\\-flag=value\\fR, \\fB\\-flag\\fR; "
+      "durations as 1m30s.\n";
+  out += ".SH OPTIONS\n";
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->get_group().empty()) continue;  // hidden
+    const bool flag = opt->get_expected_min() == 0;
+    std::string names;
+    for (const std::string& name : opt->get_lnames()) {
+      if (!names.empty()) names += ", ";
+      names += "\\fB" + roff("--" + name) + "\\fR";
+    }
+    if (!flag) names += " \\fI" + roff(lower(opt->get_type_name())) + "\\fR";
+    out += ".TP\n" + names + "\n" + roff(opt->get_description());
+    const std::string def = opt->get_default_str();
+    if (!flag && !def.empty()) out += " (default: " + roff(def) + ")";
+    out += "\n";
+  }
+  out +=
+      ".SH ENVIRONMENT\n.TP\n.B DOCKER_HOST\n"
+      "Docker Engine endpoint when \\fB\\-\\-docker\\-endpoint\\fR is not given.\n";
+  out +=
+      ".SH FILES\n"
+      ".TP\n.I /etc/default/dockershim\n"
+      "DOCKERSHIM_OPTS: flags added by dockershim.service.\n"
+      ".TP\n.I /var/lib/dockershim/sandbox/\n"
+      "Sandbox checkpoints (port mappings, pod names), in cri\\-dockerd's format.\n"
+      ".TP\n.I /var/lib/cri\\-dockerd/sandbox/\n"
+      "cri\\-dockerd's checkpoints: used instead when \\fB\\-\\-root\\-directory\\fR is "
+      "not given, dockershim's folder holds none and this one does.\n"
+      ".TP\n.I /run/dockershim.sock, /run/cri\\-dockerd.sock\n"
+      "The CRI sockets of dockershim.socket.\n";
+  out += ".SH SEE ALSO\n.BR dockerd (8),\n.BR crictl (1),\n.BR kubelet (1)\n";
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> normalizeGoFlags(const std::vector<std::string>& args) {
@@ -85,9 +148,11 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   app.add_option("--docker-endpoint", out.dockerEndpoint,
                  "Docker Engine endpoint (unix:///path); DOCKER_HOST is honoured")
       ->capture_default_str();
-  app.add_option("--root-directory,--cri-dockerd-root-directory", out.rootDirectory,
-                 "state directory (sandbox checkpoints)")
-      ->capture_default_str();
+  auto* rootOption =
+      app.add_option("--root-directory,--cri-dockerd-root-directory", out.rootDirectory,
+                     "state directory (sandbox checkpoints); when not given and it holds no "
+                     "state while /var/lib/cri-dockerd does, cri-dockerd's is used")
+          ->capture_default_str();
   app.add_option(
          "--pod-infra-container-image", out.podInfraImage,
          "sandbox (pause) image; the default is built locally from the embedded pause program")
@@ -154,6 +219,8 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
                  "cri-dockerd moves dockerd into this cgroup; dockershim leaves that to systemd");
   app.add_flag("--version", showVersion, "print the version and exit");
   app.add_flag("--buildinfo", showBuildInfo, "print the build information and exit");
+  bool showManPage = false;
+  app.add_flag("--man-page", showManPage, "print dockershim(8) in roff and exit")->group("");
   // As with Go's flag package (cri-dockerd, kubelet), a flag given twice takes the last value.
   for (auto* opt : app.get_options()) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   // cri-dockerd unit files may carry flags of features that land later; they are accepted,
@@ -170,6 +237,10 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
   }
   if (showVersion) {
     std::cout << "dockershim " << version << "\n";
+    return {true, 0};
+  }
+  if (showManPage) {
+    std::cout << manPage(app, version);
     return {true, 0};
   }
   if (showBuildInfo) {
@@ -244,6 +315,7 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
       out.cniBinDirs.end()) {
     out.cniBinDirs.push_back("/usr/lib/cni");
   }
+  out.rootDirectoryGiven = rootOption->count() > 0;
   for (const auto& extra : app.remaining()) out.ignoredFlags.push_back(extra);
   return {};
 }

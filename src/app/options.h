@@ -17,6 +17,10 @@ struct DaemonOptions {
   std::string criEndpoint = "unix:///var/run/dockershim.sock";
   std::string dockerEndpoint = "unix:///var/run/docker.sock";
   std::string rootDirectory = "/var/lib/dockershim";
+  // false: --root-directory was not given, and cri-dockerd's state may be taken over.
+  bool rootDirectoryGiven = false;
+  // Where cri-dockerd keeps its state (its --cri-dockerd-root-directory default).
+  std::string criDockerdRootDirectory = "/var/lib/cri-dockerd";
   std::string podInfraImage = kDefaultPauseImage;
   std::chrono::milliseconds runtimeRequestTimeout{std::chrono::minutes(2)};
   std::chrono::milliseconds imagePullProgressDeadline{std::chrono::minutes(1)};

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <string>
 
 namespace dockershim::server {
 namespace {
@@ -39,6 +41,19 @@ Status clearStaleSocket(const std::string& path) {
     return {Code::kFailedPrecondition, "remove stale socket " + path + ": " + std::strerror(errno)};
   }
   return Status::ok();
+}
+
+// "fd 3, unix:///run/dockershim.sock" for the log.
+std::string describeListener(int fd) {
+  std::string out = "fd " + std::to_string(fd);
+  sockaddr_un addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+      addr.sun_family == AF_UNIX && len > offsetof(sockaddr_un, sun_path) &&
+      addr.sun_path[0] != '\0') {
+    out += ", unix://" + std::string(addr.sun_path, strnlen(addr.sun_path, sizeof addr.sun_path));
+  }
+  return out;
 }
 
 }  // namespace
@@ -83,8 +98,8 @@ Status CriServer::start(const std::string& socketPath) {
   return Status::ok();
 }
 
-Status CriServer::startOnListener(int listenFd) {
-  listenFd_ = listenFd;
+Status CriServer::startOnListeners(std::vector<int> listenFds) {
+  listenFds_ = std::move(listenFds);
   if (::pipe2(stopPipe_, O_CLOEXEC) != 0) {
     return {Code::kInternal, std::string("pipe: ") + std::strerror(errno)};
   }
@@ -93,31 +108,41 @@ Status CriServer::startOnListener(int listenFd) {
   server_ = builder.BuildAndStart();
   if (!server_) return {Code::kUnavailable, "cannot start the gRPC server"};
   acceptThread_ = std::thread([this] { acceptLoop(); });
-  spdlog::info("serving CRI (runtime.v1, runtime.v1alpha2) on the socket systemd passed (fd {})",
-               listenFd);
+  for (int fd : listenFds_) {
+    spdlog::info("serving CRI (runtime.v1, runtime.v1alpha2) on the socket systemd passed ({})",
+                 describeListener(fd));
+  }
   return Status::ok();
 }
 
 void CriServer::acceptLoop() {
   // gRPC serves an already connected descriptor; accepting is ours.
+  std::vector<pollfd> fds;
+  fds.push_back({stopPipe_[0], POLLIN, 0});
+  for (int fd : listenFds_) fds.push_back({fd, POLLIN, 0});
   for (;;) {
-    pollfd fds[2] = {{listenFd_, POLLIN, 0}, {stopPipe_[0], POLLIN, 0}};
-    int rc = ::poll(fds, 2, -1);
+    int rc = ::poll(fds.data(), fds.size(), -1);
     if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0 || (fds[1].revents & POLLIN)) return;
-    if (fds[0].revents & (POLLERR | POLLNVAL)) {
-      spdlog::error("activated CRI socket failed; no longer accepting");
-      return;
-    }
-    int conn = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (conn < 0) {
-      if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-        spdlog::warn("accept on the activated CRI socket: {}", std::strerror(errno));
-        ::poll(nullptr, 0, 100);  // e.g. EMFILE: do not spin
+    if (rc < 0 || (fds[0].revents & POLLIN)) return;
+    for (std::size_t i = 1; i < fds.size(); ++i) {
+      pollfd& p = fds[i];
+      if (p.fd < 0) continue;
+      if (p.revents & (POLLERR | POLLNVAL)) {
+        spdlog::error("activated CRI socket (fd {}) failed; no longer accepting on it", p.fd);
+        p.fd = -1;  // poll ignores it from now on
+        continue;
       }
-      continue;
+      if (!(p.revents & POLLIN)) continue;
+      int conn = ::accept4(p.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (conn < 0) {
+        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+          spdlog::warn("accept on the activated CRI socket: {}", std::strerror(errno));
+          ::poll(nullptr, 0, 100);  // e.g. EMFILE: do not spin
+        }
+        continue;
+      }
+      grpc::AddInsecureChannelFromFd(server_.get(), conn);
     }
-    grpc::AddInsecureChannelFromFd(server_.get(), conn);
   }
 }
 
@@ -128,7 +153,7 @@ void CriServer::shutdown(std::chrono::milliseconds grace) {
     acceptThread_.join();
     ::close(stopPipe_[0]);
     ::close(stopPipe_[1]);
-    ::close(listenFd_);
+    for (int fd : listenFds_) ::close(fd);
   }
   if (!server_) return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cri/cri_service.h"
 #include "server/call.h"
@@ -23,9 +24,9 @@ class CriServer {
   // Replaces a stale socket file (refuses one that a live server answers on), listens, and
   // leaves the socket at mode 0660.
   Status start(const std::string& socketPath);
-  // Serves connections accepted on an already listening socket (systemd socket activation,
-  // `--container-runtime-endpoint fd://`). Takes ownership of `listenFd`.
-  Status startOnListener(int listenFd);
+  // Serves connections accepted on already listening sockets (systemd socket activation,
+  // `--container-runtime-endpoint fd://`). Takes ownership of `listenFds`.
+  Status startOnListeners(std::vector<int> listenFds);
   // Stops accepting calls; in-flight calls get until `grace` to finish, then are cancelled.
   void shutdown(std::chrono::milliseconds grace);
 
@@ -40,7 +41,7 @@ class CriServer {
 
   std::unique_ptr<grpc::Server> server_;
   std::string socketPath_;
-  int listenFd_ = -1;
+  std::vector<int> listenFds_;
   int stopPipe_[2] = {-1, -1};
   std::thread acceptThread_;
 };

@@ -52,6 +52,30 @@ std::string compact(const OrderedJson& j) {
   return j.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+// compat: cri-dockerd's checksum is FNV-1a 32 over go-spew's "%#v" text of its CheckpointData
+// (settings: SortKeys, DisableMethods, SpewKeys). That text names the Go types: fields in
+// declaration order as Name:(type)value, pointer slice elements as <*>, strings raw, a nil slice
+// as <nil> and an empty one as [].
+std::string spewText(const SandboxCheckpoint& cp, bool emptyMappingsPresent) {
+  std::string text = "(core.CheckpointData){PortMappings:([]*config.PortMapping)";
+  if (cp.portMappings.empty()) {
+    text += emptyMappingsPresent ? "[]" : "<nil>";
+  } else {
+    text += '[';
+    bool first = true;
+    for (const PortMapping& pm : cp.portMappings) {
+      if (!first) text += ' ';
+      first = false;
+      text += "<*>{Protocol:(*config.Protocol)" + pm.protocol + " ContainerPort:(*int32)" +
+              std::to_string(pm.containerPort) + " HostPort:(*int32)" +
+              std::to_string(pm.hostPort) + " HostIP:(string)" + pm.hostIp + '}';
+    }
+    text += ']';
+  }
+  text += cp.hostNetwork ? " HostNetwork:(bool)true}" : " HostNetwork:(bool)false}";
+  return text;
+}
+
 uint32_t fnv1a32(std::string_view bytes) {
   uint32_t hash = 2166136261u;
   for (char c : bytes) {
@@ -226,7 +250,11 @@ Status internalError(std::string_view what, const std::exception& e) {
 
 }  // namespace
 
-uint32_t checkpointChecksum(const SandboxCheckpoint& cp) { return fnv1a32(compact(dataJson(cp))); }
+uint32_t checkpointChecksum(const SandboxCheckpoint& cp) {
+  return fnv1a32(spewText(cp, /*emptyMappingsPresent=*/false));
+}
+
+uint32_t legacyChecksum(const SandboxCheckpoint& cp) { return fnv1a32(compact(dataJson(cp))); }
 
 std::string encodeCheckpoint(const SandboxCheckpoint& cp) {
   OrderedJson root = OrderedJson::object();
@@ -261,9 +289,13 @@ Result<DecodedCheckpoint> decodeCheckpoint(std::string_view text) {
     if (!checksum->is_number_unsigned()) return corrupt("\"checksum\" is not a uint64");
     stored = checksum->get<uint64_t>();
   }
-  // cri-dockerd hashes Go's spew dump of the data, which we cannot reproduce; its files (and
-  // dockershim's) land here with checksumMatched=false.
-  out.checksumMatched = stored == checkpointChecksum(cp);
+  // cri-dockerd's checksum (which dockershim writes), or the one earlier dockershim builds wrote
+  // (FNV-1a 32 of the compact `data` JSON).
+  const Json* data = field(root, "data");
+  const Json* list = data != nullptr ? field(*data, "port_mappings") : nullptr;
+  const bool emptyMappingsPresent = list != nullptr && list->empty();
+  out.checksumMatched =
+      stored == fnv1a32(spewText(cp, emptyMappingsPresent)) || stored == legacyChecksum(cp);
   return out;
 }
 
@@ -322,10 +354,8 @@ Result<SandboxCheckpoint> CheckpointStore::read(const std::string& sandboxId) {
                          "checkpoint \"" + sandboxId + "\" was unreadable and is removed");
     }
     if (!decoded->checksumMatched) {
-      spdlog::debug(
-          "checkpoint \"{}\": checksum is not ours (cri-dockerd or dockershim file?); "
-          "accepted",
-          sandboxId);
+      spdlog::warn("checkpoint \"{}\": checksum does not match its data; accepted as written",
+                   sandboxId);
     }
     return std::move(decoded->checkpoint);
   } catch (const std::exception& e) {

@@ -32,14 +32,18 @@ struct SandboxCheckpoint {
   bool operator==(const SandboxCheckpoint&) const = default;
 };
 
-// Our checksum: FNV-1a 32 over the compact JSON of `data` (keys in the order above).
-// cri-dockerd's is computed over Go-specific text we cannot reproduce; see decode.
+// cri-dockerd's checksum, so that cri-dockerd accepts what dockershim writes (it deletes a
+// checkpoint whose checksum does not match): FNV-1a 32 over go-spew's "%#v" text of `data`.
 uint32_t checkpointChecksum(const SandboxCheckpoint& cp);
+// What earlier dockershim builds wrote: FNV-1a 32 over the compact JSON of `data`. Still
+// accepted on read.
+uint32_t legacyChecksum(const SandboxCheckpoint& cp);
 std::string encodeCheckpoint(const SandboxCheckpoint& cp);
 
 struct DecodedCheckpoint {
   SandboxCheckpoint checkpoint;
-  bool checksumMatched = true;  // false for cri-dockerd/dockershim files (Go checksum)
+  // The checksum is cri-dockerd's (or an earlier dockershim's) for this data.
+  bool checksumMatched = true;
 };
 // DATA_LOSS when the text is not a checkpoint (not JSON, wrong version, wrong field types).
 Result<DecodedCheckpoint> decodeCheckpoint(std::string_view text);
@@ -52,7 +56,7 @@ class CheckpointStore {
   // Atomic: temp file in the same folder, fsync, rename, fsync of the folder.
   Status write(const std::string& sandboxId, const SandboxCheckpoint& cp);
   // NOT_FOUND when absent. A file that does not parse is removed with a warning and reported
-  // NOT_FOUND; a checksum mismatch is accepted with a debug log (cri-dockerd's files).
+  // NOT_FOUND; a checksum mismatch (a file edited by hand) is accepted with a warning.
   Result<SandboxCheckpoint> read(const std::string& sandboxId);
   // Idempotent: absent is OK.
   Status remove(const std::string& sandboxId);

@@ -358,8 +358,7 @@ Status containerStatusFromInspect(const json& inspect, const json& image,
   return Status::ok();
 }
 
-Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStatus* out,
-                                std::string_view defaultRuntime) {
+Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStatus* out) {
   if (!inspect.is_object()) {
     return Status(Code::kInvalidArgument, "sandbox inspect is not a JSON object");
   }
@@ -386,16 +385,11 @@ Status sandboxStatusFromInspect(const json& inspect, runtime::v1::PodSandboxStat
   ns->set_pid(namespaceMode(hostConfig, "PidMode", runtime::v1::CONTAINER));
   ns->set_ipc(namespaceMode(hostConfig, "IpcMode", runtime::v1::POD));
 
-  // The handler RunPodSandbox was asked for, as recorded; sandboxes made before the label
-  // (older dockershim, cri-dockerd) by the runtime Docker recorded.
+  // The handler RunPodSandbox was asked for, as recorded; the label is only on sandboxes of a
+  // handler other than the default, so without it the handler is "" (as cri-dockerd 0.3 and
+  // containerd answer for the default handler).
   const json& labels = common::jsonMember(common::jsonMember(inspect, "Config"), "Labels");
-  if (labels.is_object() && labels.contains(kRuntimeHandlerLabel) &&
-      labels[kRuntimeHandlerLabel].is_string()) {
-    out->set_runtime_handler(labels[kRuntimeHandlerLabel].get<std::string>());
-    return Status::ok();
-  }
-  std::string runtime = common::jsonString(hostConfig, "Runtime");
-  if (runtime != defaultRuntime) out->set_runtime_handler(runtime);
+  out->set_runtime_handler(common::jsonString(labels, kRuntimeHandlerLabel));
   return Status::ok();
 }
 

@@ -43,9 +43,8 @@ void containerResourcesFromInspect(const nlohmann::json& inspect,
 // which the caller fills (from the checkpoint / CNI); READY iff State.Running (the caller may
 // still downgrade it, e.g. when the network is not set up); linux namespace options from
 // HostConfig (NetworkMode/PidMode/IpcMode "host" -> NODE, else POD, CONTAINER, POD);
-// runtime_handler = HostConfig.Runtime unless it is `defaultRuntime` (the handler "").
-Status sandboxStatusFromInspect(const nlohmann::json& inspect, runtime::v1::PodSandboxStatus* out,
-                                std::string_view defaultRuntime = "runc");
+// runtime_handler = the handler RunPodSandbox was asked for (its label; "" without one).
+Status sandboxStatusFromInspect(const nlohmann::json& inspect, runtime::v1::PodSandboxStatus* out);
 
 // The IPv4 and IPv6 addresses Docker's own network gave a pause container (--network-plugin=none
 // with Docker's bridge), IPv4 first. Docker API: before 1.52 the default network's addresses

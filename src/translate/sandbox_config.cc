@@ -101,7 +101,9 @@ Result<json> makeSandboxCreateBody(const v1::PodSandboxConfig& config,
   labels[kContainerTypeLabel] = kContainerTypeSandbox;
   // compat: dockershim labels the pause container with the container name "POD".
   labels[kKubernetesContainerNameLabel] = std::string(kSandboxContainerName);
-  labels[kRuntimeHandlerLabel] = ctx.runtimeHandler;
+  // Only for a handler other than the default, so the labels stay exactly cri-dockerd's (a
+  // node can switch back); without it, the default handler is read back as "".
+  if (!ctx.runtimeHandler.empty()) labels[kRuntimeHandlerLabel] = ctx.runtimeHandler;
 
   json host = json::object();
   host["NetworkMode"] = hostNetwork ? "host" : ctx.dockerBridge ? "bridge" : "none";

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "e2e/e2e_util.h"
@@ -131,6 +132,45 @@ TEST_CASE("--version and bad flags", "[daemon]") {
   CHECK(out.find("not a unix socket") != std::string::npos);
 }
 
+TEST_CASE("dockershim(8) documents every flag --help lists, and nothing else", "[daemon]") {
+  std::string help, man;
+  REQUIRE(runShimOnce({"--help"}, &help) == 0);
+  REQUIRE(runShimOnce({"--man-page"}, &man) == 0);
+  CHECK(man.rfind(".TH DOCKERSHIM 8 ", 0) == 0);
+  // Long flags as --help prints them ("--flag") and as roff writes them ("\-\-flag").
+  auto flags = [](const std::string& text, const std::string& dashes) {
+    std::set<std::string> out;
+    for (std::size_t at = text.find(dashes); at != std::string::npos;
+         at = text.find(dashes, at + 1)) {
+      std::string name;
+      for (std::size_t i = at + dashes.size(); i < text.size(); ++i) {
+        if (text.compare(i, 2, "\\-") == 0) {
+          name += '-';
+          ++i;
+        } else if (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '-') {
+          name += text[i];
+        } else {
+          break;
+        }
+      }
+      if (!name.empty() && std::isalpha(static_cast<unsigned char>(name[0]))) out.insert(name);
+    }
+    return out;
+  };
+  auto inHelp = flags(help, "--");
+  const auto options = man.find(".SH OPTIONS");
+  REQUIRE(options != std::string::npos);
+  auto inMan = flags(man.substr(options, man.find(".SH", options + 1) - options), "\\-\\-");
+  CHECK(inHelp.size() > 25);
+  CHECK(inHelp.count("container-runtime-endpoint") == 1);
+  CHECK(inHelp.count("man-page") == 0);  // hidden
+  CHECK(inMan == inHelp);
+  CAPTURE(man);
+  // Every value is followed by its description and default.
+  CHECK(man.find("(default: unix:///var/run/dockershim.sock)") != std::string::npos);
+  CHECK(man.find(".SH FILES") != std::string::npos);
+}
+
 TEST_CASE("--streaming-bind-addr picks the address in the URLs; a bad one stops the daemon",
           "[daemon][streaming]") {
   auto& bed = TestBed::get();
@@ -231,20 +271,23 @@ TEST_CASE("--runtime-request-timeout bounds a call when Docker hangs", "[daemon]
   CHECK(WIFEXITED(status));
 }
 
-TEST_CASE("--container-runtime-endpoint fd:// serves the socket systemd passes", "[daemon]") {
+TEST_CASE("--container-runtime-endpoint fd:// serves every socket systemd passes", "[daemon]") {
   auto& bed = TestBed::get();
   std::string sock = bed.dir() + "/activated.sock";
-  // systemd-socket-activate listens like a .socket unit and starts the daemon on the first
-  // connection with the listening socket as fd 3 (LISTEN_FDS=1).
+  std::string legacy = bed.dir() + "/activated-legacy.sock";
+  // systemd-socket-activate listens like a .socket unit with two ListenStream= lines (as
+  // dockershim.socket: cri-dockerd's path and the legacy one) and starts the daemon on the first
+  // connection with the listening sockets as fds 3 and 4 (LISTEN_FDS=2).
   auto proc = Process::spawn(
-      {"systemd-socket-activate", "-l", sock, DOCKERSHIM_BINARY,
+      {"systemd-socket-activate", "-l", sock, "-l", legacy, DOCKERSHIM_BINARY,
        "--container-runtime-endpoint=fd://", "--docker-endpoint=unix://" + bed.dockerSocket(),
        "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug",
        "--metrics-bind-address=127.0.0.1:0"},
       bed.dir() + "/activated.log");
   waitForSocket(sock, proc, 30s);
-  for (int i = 0; i < 3; ++i) {  // new connections each time: the accept loop keeps serving
-    auto channel = grpc::CreateChannel("unix:" + sock, grpc::InsecureChannelCredentials());
+  for (int i = 0; i < 4; ++i) {  // new connections each time: the accept loop keeps serving
+    auto channel =
+        grpc::CreateChannel("unix:" + (i % 2 ? legacy : sock), grpc::InsecureChannelCredentials());
     auto rt = v1::RuntimeService::NewStub(channel);
     v1::VersionResponse v;
     Ctx ctx(30s);
@@ -253,6 +296,7 @@ TEST_CASE("--container-runtime-endpoint fd:// serves the socket systemd passes",
     REQUIRE(s.ok());
     CHECK(v.runtime_name() == "docker");
   }
+  CHECK(readFile(bed.dir() + "/activated.log").find("fd 4, unix://" + legacy) != std::string::npos);
   REQUIRE(::kill(proc.pid(), SIGTERM) == 0);
   int status = 0;
   REQUIRE(proc.waitExit(10s, status));

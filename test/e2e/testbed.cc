@@ -328,19 +328,23 @@ void TestBed::startRegistry() {
 }
 
 std::unique_ptr<Shim> TestBed::startShim(const std::vector<std::string>& extraArgs,
-                                         const std::string& name, bool waitReady) {
+                                         const std::string& name, bool waitReady,
+                                         const ShimLaunch& launch) {
   auto shim = std::make_unique<Shim>();
   shim->socket = dir_ + "/" + name + ".sock";
   shim->log = dir_ + "/" + name + ".log";
-  std::vector<std::string> argv = {
-      DOCKERSHIM_BINARY, "--container-runtime-endpoint=unix://" + shim->socket,
-      "--docker-endpoint=unix://" + dockerSocket_,
-      "--root-directory=" + dir_ + "/" + name + "-root", "--log-level=debug",
-      // Pods of the shared test bed have loopback only (its dockerd has no bridge); the CNI
-      // tests run shims of their own with --network-plugin=cni.
-      "--network-plugin=none",
-      // Every shim serves metrics, each on a port of its own (its log names the URL).
-      "--metrics-bind-address=127.0.0.1:0"};
+  std::vector<std::string> argv = launch.prefix;
+  argv.push_back(launch.binary);
+  if (launch.ownSocket) argv.push_back("--container-runtime-endpoint=unix://" + shim->socket);
+  if (launch.ownRootDirectory) argv.push_back("--root-directory=" + dir_ + "/" + name + "-root");
+  argv.insert(argv.end(), {"--docker-endpoint=unix://" + dockerSocket_, "--log-level=debug",
+                           // Pods of the shared test bed have loopback only (its dockerd has no
+                           // bridge); the CNI tests run shims of their own with
+                           // --network-plugin=cni.
+                           "--network-plugin=none",
+                           // Every shim serves metrics, each on a port of its own (its log names
+                           // the URL).
+                           "--metrics-bind-address=127.0.0.1:0"});
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   shim->process = Process::spawn(argv, shim->log);
   if (name == "shim") writeFile(dir_ + "/shim.pid", std::to_string(shim->process.pid()));

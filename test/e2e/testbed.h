@@ -35,6 +35,18 @@ struct PrivateDocker {
   ~PrivateDocker();
 };
 
+// How a dockershim under test is started, beyond its flags.
+struct ShimLaunch {
+  std::string binary = DOCKERSHIM_BINARY;
+  // Put in front of the binary: env, unshare, systemd-socket-activate, …
+  std::vector<std::string> prefix;
+  // --root-directory=<bed>/<name>-root; false leaves the default (use a private mount namespace).
+  bool ownRootDirectory = true;
+  // --container-runtime-endpoint=unix://<bed>/<name>.sock; false when the prefix provides the
+  // socket (fd://, given in the flags).
+  bool ownSocket = true;
+};
+
 // The real chain for e2e tests, started once per test binary and torn down (by PID) at the end
 // even when tests fail: a private dockerd with its own data-root, exec-root, pidfile and
 // socket; a busybox image (tagged docker.io/library/busybox:latest) built from Debian's
@@ -63,7 +75,8 @@ class TestBed {
 
   // Another dockershim with extra flags, on its own socket (caller owns it).
   std::unique_ptr<Shim> startShim(const std::vector<std::string>& extraArgs,
-                                  const std::string& name, bool waitReady = true);
+                                  const std::string& name, bool waitReady = true,
+                                  const ShimLaunch& launch = {});
 
   // A second dockerd under <dir>/<name>/ (name short: socket paths stay under 108 bytes) with
   // `extraArgs`, the test bed's runtimes and the busybox image.

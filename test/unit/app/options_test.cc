@@ -180,3 +180,23 @@ TEST_CASE("cri-dockerd's whole unit command line", "[options]") {
 
 }  // namespace
 }  // namespace dockershim::app
+
+namespace dockershim::app {
+namespace {
+
+TEST_CASE("--root-directory given or not decides whether cri-dockerd's state may be taken over",
+          "[options]") {
+  auto none = parse({});
+  CHECK_FALSE(none.outcome.exit);
+  CHECK_FALSE(none.options.rootDirectoryGiven);
+  CHECK(none.options.rootDirectory == "/var/lib/dockershim");
+  for (const auto& args : {std::vector<std::string>{"--root-directory", "/var/lib/dockershim"},
+                           std::vector<std::string>{"--cri-dockerd-root-directory=/srv/x"}}) {
+    auto given = parse(args);
+    CHECK_FALSE(given.outcome.exit);
+    CHECK(given.options.rootDirectoryGiven);
+  }
+}
+
+}  // namespace
+}  // namespace dockershim::app

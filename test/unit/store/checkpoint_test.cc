@@ -34,17 +34,40 @@ SandboxCheckpoint sample() {
   return cp;
 }
 
-// FNV-1a 32 values computed outside this code base (Python) over the `data` text.
-constexpr uint32_t kSampleDataChecksum = 1526680000u;  // sample()'s data
-constexpr uint32_t kEmptyDataChecksum = 1415952421u;   // "{}"
+// cri-dockerd's checksums: FNV-1a 32 over go-spew's text of its CheckpointData. The first four
+// were computed by running go-spew 1.1.1 and hash/fnv on copies of cri-dockerd's structs; the
+// others follow the same rules (computed in Python).
+constexpr uint32_t kEmptyDataChecksum = 2305795928u;    // no ports, not host network
+constexpr uint32_t kHostNetworkChecksum = 12315789u;    // host_network true
+constexpr uint32_t kTwoMappingsChecksum = 2195515454u;  // tcp 80->127.0.0.1:8080, udp 53->0
+constexpr uint32_t kEmptyListChecksum = 3930330829u;    // "port_mappings":[]
+constexpr uint32_t kSampleDataChecksum = 1689792423u;   // sample()'s data
+// What earlier dockershim builds wrote (FNV-1a 32 over the compact `data` JSON).
+constexpr uint32_t kLegacySampleChecksum = 1526680000u;
+constexpr uint32_t kLegacyEmptyChecksum = 1415952421u;
+
+TEST_CASE("checkpointChecksum is cri-dockerd's, byte for byte", "[checkpoint]") {
+  SandboxCheckpoint cp;
+  CHECK(checkpointChecksum(cp) == kEmptyDataChecksum);
+  cp.hostNetwork = true;
+  CHECK(checkpointChecksum(cp) == kHostNetworkChecksum);
+  cp.hostNetwork = false;
+  cp.portMappings = {{"tcp", 80, 8080, "127.0.0.1"}, {"udp", 53, 0, ""}};
+  CHECK(checkpointChecksum(cp) == kTwoMappingsChecksum);
+  // Name and namespace are not part of it.
+  cp.name = "other";
+  cp.podNamespace = "elsewhere";
+  CHECK(checkpointChecksum(cp) == kTwoMappingsChecksum);
+  CHECK(checkpointChecksum(sample()) == kSampleDataChecksum);
+  CHECK(legacyChecksum(sample()) == kLegacySampleChecksum);
+}
 
 TEST_CASE("encodeCheckpoint writes cri-dockerd's layout, keys in its order", "[checkpoint]") {
   CHECK(encodeCheckpoint(sample()) ==
         R"({"version":"v1","name":"nginx","namespace":"default","data":{"port_mappings":[)"
         R"({"protocol":"tcp","container_port":80,"host_port":8080,"host_ip":"127.0.0.1"},)"
         R"({"protocol":"udp","container_port":53,"host_port":5353}],"host_network":true},)"
-        R"("checksum":1526680000})");
-  CHECK(checkpointChecksum(sample()) == kSampleDataChecksum);
+        R"("checksum":1689792423})");
 }
 
 TEST_CASE("encodeCheckpoint leaves out what Go's omitempty leaves out", "[checkpoint]") {
@@ -52,8 +75,7 @@ TEST_CASE("encodeCheckpoint leaves out what Go's omitempty leaves out", "[checkp
   cp.name = "p";
   cp.podNamespace = "ns";
   CHECK(encodeCheckpoint(cp) ==
-        R"({"version":"v1","name":"p","namespace":"ns","data":{},"checksum":1415952421})");
-  CHECK(checkpointChecksum(cp) == kEmptyDataChecksum);
+        R"({"version":"v1","name":"p","namespace":"ns","data":{},"checksum":2305795928})");
 
   // Ports are written even when 0: cri-dockerd's fields are pointers, always set.
   cp.portMappings = {{"sctp", 0, 0, ""}};
@@ -79,34 +101,50 @@ TEST_CASE("decodeCheckpoint reads back what encodeCheckpoint writes", "[checkpoi
   }
 }
 
-TEST_CASE("decodeCheckpoint accepts cri-dockerd's files with checksumMatched=false",
+TEST_CASE("decodeCheckpoint reads cri-dockerd's files and matches their checksums",
           "[checkpoint]") {
   SECTION("pod with host ports") {
     // As cri-dockerd's json.Marshal writes it: host_ip only when set, no host_network when
-    // false, checksum from Go's spew-based hash.
+    // false.
     const std::string text =
         R"({"version":"v1","name":"web-7c5ddbdf54-x2x9q","namespace":"default","data":)"
-        R"({"port_mappings":[{"protocol":"tcp","container_port":80,"host_port":8080},)"
-        R"({"protocol":"sctp","container_port":9999,"host_port":9999,"host_ip":"10.0.0.1"}]},)"
-        R"("checksum":3044375478})";
+        R"({"port_mappings":[{"protocol":"tcp","container_port":80,"host_port":8080,)"
+        R"("host_ip":"127.0.0.1"},{"protocol":"udp","container_port":53,"host_port":0}]},)"
+        R"("checksum":2195515454})";
     auto decoded = decodeCheckpoint(text);
     REQUIRE(decoded.isOk());
-    CHECK_FALSE(decoded->checksumMatched);
+    CHECK(decoded->checksumMatched);
     SandboxCheckpoint want;
     want.name = "web-7c5ddbdf54-x2x9q";
     want.podNamespace = "default";
-    want.portMappings = {{"tcp", 80, 8080, ""}, {"sctp", 9999, 9999, "10.0.0.1"}};
+    want.portMappings = {{"tcp", 80, 8080, "127.0.0.1"}, {"udp", 53, 0, ""}};
     CHECK(decoded->checkpoint == want);
+    // Written back, it is the same text.
+    CHECK(encodeCheckpoint(want) == text);
   }
   SECTION("host-network pod") {
     auto decoded =
         decodeCheckpoint(R"({"version":"v1","name":"kube-proxy-abcde","namespace":"kube-system",)"
-                         R"("data":{"host_network":true},"checksum":1234567890})");
+                         R"("data":{"host_network":true},"checksum":12315789})");
     REQUIRE(decoded.isOk());
-    CHECK_FALSE(decoded->checksumMatched);
+    CHECK(decoded->checksumMatched);
     CHECK(decoded->checkpoint.hostNetwork);
     CHECK(decoded->checkpoint.portMappings.empty());
     CHECK(decoded->checkpoint.podNamespace == "kube-system");
+  }
+  SECTION("an empty list is hashed as Go decodes it: an empty slice, not a nil one") {
+    auto decoded = decodeCheckpoint(
+        R"({"version":"v1","name":"p","namespace":"n","data":{"port_mappings":[]},)"
+        R"("checksum":3930330829})");
+    REQUIRE(decoded.isOk());
+    CHECK(decoded->checksumMatched);
+  }
+  SECTION("earlier dockershim builds' checksum is still accepted") {
+    auto decoded = decodeCheckpoint(
+        R"({"version":"v1","name":"p","namespace":"ns","data":{},"checksum":1415952421})");
+    REQUIRE(decoded.isOk());
+    CHECK(decoded->checksumMatched);
+    CHECK(legacyChecksum(SandboxCheckpoint{}) == kLegacyEmptyChecksum);
   }
   SECTION("dockershim-era file without data, with unknown keys and nulls") {
     auto decoded = decodeCheckpoint(
@@ -121,9 +159,9 @@ TEST_CASE("decodeCheckpoint accepts cri-dockerd's files with checksumMatched=fal
 TEST_CASE("decodeCheckpoint notices a changed checksum or changed data", "[checkpoint]") {
   std::string text = encodeCheckpoint(sample());
   SECTION("checksum changed") {
-    const auto pos = text.find("1526680000");
+    const auto pos = text.find("1689792423");
     REQUIRE(pos != std::string::npos);
-    text.replace(pos, 10, "1526680001");
+    text.replace(pos, 10, "1689792424");
   }
   SECTION("data changed") {
     const auto pos = text.find("8080");
