@@ -19,6 +19,7 @@
 #include "docker/docker_client_impl.h"
 #include "metrics/http_server.h"
 #include "metrics/metrics.h"
+#include "migrate/findings.h"
 #include "network/pod_network.h"
 #include "server/cri_server.h"
 #include "streaming/server.h"
@@ -216,6 +217,23 @@ int runDaemon(const DaemonOptions& given, const char* version) {
     spdlog::info("--network-plugin=none: pods use Docker's default bridge when it has one");
   }
 
+  // Migration readiness: each new finding is counted; the first of its kind in a pod is logged.
+  {
+    std::vector<std::string> kinds;
+    for (auto kind : migrate::allKinds()) kinds.push_back(migrate::kindName(kind));
+    metrics.declareFindingKinds(kinds);
+  }
+  criOptions.findings = std::make_shared<migrate::FindingStore>(
+      [&metrics](const migrate::Finding& f, bool firstOfKindInPod) {
+        metrics.observeFinding(migrate::kindName(f.kind));
+        if (firstOfKindInPod) {
+          spdlog::warn("migration: pod \"{}/{}\" container \"{}\": {} ({}): {}", f.podNamespace,
+                       f.pod, f.container, migrate::kindName(f.kind),
+                       migrate::blocks(f.kind) ? "blocks a move to containerd" : "review",
+                       f.evidence);
+        }
+      });
+
   cri::DockerStreamingRuntime streamingRuntime(docker);
   streaming::ServerOptions streamingOptions;
   streamingOptions.bindAddress = options.streamingBindAddress;
@@ -239,6 +257,8 @@ int runDaemon(const DaemonOptions& given, const char* version) {
     metricsServer = std::make_unique<metrics::HttpServer>(
         options.metricsBindAddress, metrics,
         [docker] { return docker->ping(docker::deadlineIn(std::chrono::seconds(2))); });
+    metricsServer->addJsonRoute("/migrate/findings",
+                                [findings = criOptions.findings] { return findings->json(); });
     if (Status st = metricsServer->start(); !st) {
       spdlog::error("{}", st.message());
       return 1;

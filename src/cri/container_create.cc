@@ -144,6 +144,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   if (!id) return id.status().withContext("create container \"" + name + "\"");
   spdlog::info("created container \"{}\" ({}) in sandbox {}", name, *id, fullSandboxId);
   resp->set_container_id(*id);
+  noteCreated(req, *image, fullSandboxId, facts->rootDir);
   return Status::ok();
 }
 

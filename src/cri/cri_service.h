@@ -18,6 +18,7 @@
 #include "dockershim/streaming_runtime.h"
 #include "logs/log_copier.h"
 #include "logs/log_follower.h"
+#include "migrate/findings.h"
 #include "network/pod_network.h"
 #include "stats/layer_sizes.h"
 #include "stats/sampler.h"
@@ -67,6 +68,9 @@ struct Options {
   // --state-cache: ListContainers, ListPodSandbox, ContainerStatus and PodSandboxStatus read
   // Docker's state from memory (cri/state_cache.h) once startStateCache() ran.
   bool stateCache = true;
+  // Migration readiness (migrate/findings.h): what CreateContainer and ExecSync notice that
+  // would break or change on containerd, kept per pod; unset: nothing is noted.
+  std::shared_ptr<migrate::FindingStore> findings;
 };
 
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
@@ -250,6 +254,13 @@ class CriService {
 
   // An event's pod sandbox status and the statuses of the pod's containers (events.cc).
   v1::ContainerEventResponse describeEvent(const RawEvent& event);
+
+  // Migration readiness (migrate_findings.cc): notes what a new container trips, and an exec
+  // that outlived its timeout.
+  void noteCreated(const v1::CreateContainerRequest& req, const nlohmann::json& image,
+                   const std::string& sandboxId, const std::string& dockerRoot);
+  void noteExecOverran(const std::string& containerId, const v1::ExecSyncRequest& req,
+                       const CallContext& ctx);
 
   // Drops facts, CPU marks and layer sizes of containers no stats call asked for lately.
   void pruneStats();

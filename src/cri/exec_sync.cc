@@ -72,6 +72,7 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
     // The command outlived its timeout: it is killed, not left running unobserved. The pid is
     // pinned with a pidfd first and the exec re-checked, so a reused pid is never signalled.
     killExecProcess(*docker_, *execId);
+    if (req.timeout() > 0) noteExecOverran(id, req, ctx);
     return {Code::kDeadlineExceeded, "exec sync in \"" + id + "\": command timed out after " +
                                          std::to_string(req.timeout()) + "s"};
   }

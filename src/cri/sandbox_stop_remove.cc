@@ -206,6 +206,7 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
     return st.withContext("remove pod sandbox \"" + id + "\": checkpoint");
   }
   if (options_.cni) options_.cni->discard(fullId);
+  if (options_.findings) options_.findings->forget(fullId);
   spdlog::info("removed sandbox {}", fullId);
   return Status::ok();
 }

@@ -61,6 +61,10 @@ Status HttpServer::start() {
   return Status::ok();
 }
 
+void HttpServer::addJsonRoute(std::string path, std::function<std::string()> answer) {
+  jsonRoutes_[std::move(path)] = std::move(answer);
+}
+
 void HttpServer::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
@@ -140,6 +144,8 @@ void HttpServer::serve(int fd) {
                         "docker: " + health.message() + "\n", headOnly),
                deadline);
     }
+  } else if (auto route = jsonRoutes_.find(path); route != jsonRoutes_.end()) {
+    writeAll(fd, response(200, "OK", "application/json", route->second(), headOnly), deadline);
   } else {
     writeAll(fd, response(404, "Not Found", "text/plain", "not found\n", headOnly), deadline);
   }

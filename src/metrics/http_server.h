@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
@@ -12,14 +13,18 @@ namespace dockershim::metrics {
 
 // The metrics endpoint (--metrics-bind-address): GET /metrics answers Prometheus text, GET
 // /healthz 200 "ok" when `health` says so (Docker answers its ping) and 503 with the reason when
-// not; anything else 404. One thread serves connections one at a time, each bounded to a few
-// seconds (a scrape is a single short request; no keep-alive).
+// not; the JSON routes added (GET /migrate/findings); anything else 404. One thread serves
+// connections one at a time, each bounded to a few seconds (a scrape is a single short request; no
+// keep-alive).
 class HttpServer {
  public:
   HttpServer(std::string bindAddress, Metrics& metrics, std::function<Status()> health);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Serves GET `path` with `answer()` as application/json (before start()).
+  void addJsonRoute(std::string path, std::function<std::string()> answer);
 
   Status start();
   void stop();
@@ -33,6 +38,7 @@ class HttpServer {
   std::string bindAddress_;
   Metrics& metrics_;
   std::function<Status()> health_;
+  std::map<std::string, std::function<std::string()>> jsonRoutes_;
   int listenFd_ = -1;
   std::string url_;
   std::atomic<bool> stopping_{false};

@@ -140,6 +140,11 @@ Metrics::Metrics(const std::string& version)
                        .Name("dockershim_network_plugin_operations_duration_seconds")
                        .Help("Latency of CNI operations on pods, all plugins of the network")
                        .Register(*registry_)),
+      findings_(prometheus::BuildCounter()
+                    .Name("dockershim_migration_findings_total")
+                    .Help("Migration findings noted in the node's pods, by kind: what would break "
+                          "(docker-socket, …) or change on containerd (dockershim migrate check)")
+                    .Register(*registry_)),
       rss_(prometheus::BuildGauge()
                .Name("process_resident_memory_bytes")
                .Help("Resident memory size in bytes")
@@ -208,6 +213,24 @@ void Metrics::observeDocker(const std::string& operationType, const Status& stat
   op.duration->Observe(seconds);
   if (!status.isOk()) op.errors->Increment();
   if (status.code() == Code::kDeadlineExceeded) op.timeouts->Increment();
+}
+
+void Metrics::declareFindingKinds(const std::vector<std::string>& kinds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& kind : kinds) {
+    if (findingsByKind_.find(kind) == findingsByKind_.end()) {
+      findingsByKind_[kind] = &findings_.Add({{"kind", kind}});
+    }
+  }
+}
+
+void Metrics::observeFinding(const std::string& kind) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = findingsByKind_.find(kind);
+  if (it == findingsByKind_.end()) {
+    it = findingsByKind_.emplace(kind, &findings_.Add({{"kind", kind}})).first;
+  }
+  it->second->Increment();
 }
 
 void Metrics::observeNetworkPlugin(const std::string& operationType, const Status& status,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dockershim/status.h"
 
@@ -27,6 +28,7 @@
 //   dockershim_network_plugin_operations_total{operation_type}          CNI set_up_pod,
 //   dockershim_network_plugin_operations_errors_total{operation_type}   tear_down_pod,
 //   dockershim_network_plugin_operations_duration_seconds{...}          check_pod
+//   dockershim_migration_findings_total{kind}           what would break or change on containerd
 //   process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds,
 //   process_start_time_seconds                            this process, read at each scrape
 //   dockershim_build_info{version}                        1
@@ -39,6 +41,9 @@ class Metrics {
   void observeRpc(std::string_view method, Code code, double seconds);
   void observeDocker(const std::string& operation, const Status& status, double seconds);
   void observeNetworkPlugin(const std::string& operation, const Status& status, double seconds);
+  // A migration finding of `kind` was noted (migrate/findings.h); `kinds` start at 0.
+  void declareFindingKinds(const std::vector<std::string>& kinds);
+  void observeFinding(const std::string& kind);
 
   // The Prometheus text exposition (format 0.0.4), process metrics read now.
   std::string scrape();
@@ -78,6 +83,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& cniErrors_;
   prometheus::Family<prometheus::Histogram>& cniDuration_;
   std::map<std::string, Operation, std::less<>> cniOps_;
+
+  prometheus::Family<prometheus::Counter>& findings_;
+  std::map<std::string, prometheus::Counter*, std::less<>> findingsByKind_;
 
   prometheus::Gauge& rss_;
   prometheus::Counter& cpuSeconds_;

@@ -1,0 +1,58 @@
+// Migration readiness: what the node's pods do that would break or change on containerd, noted
+// as the kubelet creates containers and runs execs (migrate/findings.h).
+#include "common/json_util.h"
+#include "cri/cri_service.h"
+#include "migrate/scan.h"
+#include "translate/image_ref.h"
+#include "translate/labels.h"
+
+namespace dockershim::cri {
+
+void CriService::noteCreated(const v1::CreateContainerRequest& req, const nlohmann::json& image,
+                             const std::string& sandboxId, const std::string& dockerRoot) {
+  if (!options_.findings) return;
+  const auto& config = req.config();
+  const auto& pod = req.sandbox_config().metadata();
+  migrate::ContainerFacts facts;
+  facts.podNamespace = pod.namespace_();
+  facts.pod = pod.name();
+  facts.podUid = pod.uid();
+  facts.container = config.metadata().name();
+  facts.image = config.image().image();
+  const auto& tags = common::jsonMember(image, "RepoTags");
+  if (translate::isImageId(facts.image) && tags.is_array() && !tags.empty() &&
+      tags[0].is_string()) {
+    facts.image = tags[0].get<std::string>();  // the kubelet names images by id
+  }
+  facts.imageKnown = image.is_object();
+  const auto& digests = common::jsonMember(image, "RepoDigests");
+  if (digests.is_array()) {
+    for (const auto& d : digests) {
+      if (d.is_string()) facts.imageRepoDigests.push_back(d.get<std::string>());
+    }
+  }
+  for (const auto& m : config.mounts()) facts.mounts.push_back({m.host_path(), m.container_path()});
+  facts.privileged = config.linux().security_context().privileged();
+  facts.command.assign(config.command().begin(), config.command().end());
+  facts.command.insert(facts.command.end(), config.args().begin(), config.args().end());
+  facts.labels.insert(config.labels().begin(), config.labels().end());
+  facts.annotations.insert(config.annotations().begin(), config.annotations().end());
+  migrate::NodePaths paths = migrate::nodePaths(options_.dockerEndpoint, nlohmann::json());
+  if (!dockerRoot.empty()) paths.dockerRoot = dockerRoot;
+  options_.findings->add(sandboxId, migrate::inspectContainer(facts, paths));
+}
+
+void CriService::noteExecOverran(const std::string& containerId, const v1::ExecSyncRequest& req,
+                                 const CallContext& ctx) {
+  if (!options_.findings) return;
+  auto inspect = inspectAny(containerId, ctx);
+  if (!inspect) return;
+  migrate::ContainerFacts who = migrate::factsFromInspect(*inspect, nlohmann::json());
+  std::string sandboxId =
+      common::jsonString(common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels"),
+                         translate::kSandboxIdLabel, "");
+  std::vector<std::string> cmd(req.cmd().begin(), req.cmd().end());
+  options_.findings->add(sandboxId, {migrate::execOverran(who, cmd, req.timeout())});
+}
+
+}  // namespace dockershim::cri
