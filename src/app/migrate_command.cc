@@ -76,7 +76,8 @@ Result<std::string> httpGet(const std::string& base, const std::string& path,
   }
   ::close(fd);
   auto end = answer.find("\r\n\r\n");
-  if (answer.rfind("HTTP/1.1 200", 0) != 0 || end == std::string::npos) {
+  if (answer.rfind("HTTP/1.", 0) != 0 || answer.compare(8, 5, " 200 ") != 0 ||
+      end == std::string::npos) {
     return Status(Code::kUnavailable,
                   base + path + " answered: " + answer.substr(0, answer.find("\r\n")));
   }
@@ -119,7 +120,8 @@ int runCheck(const CheckArgs& a) {
     auto body = httpGet(a.daemon, "/migrate/findings", std::chrono::seconds(5));
     if (body) {
       try {
-        for (const auto& f : json::parse(*body).at("findings")) {
+        json answer = json::parse(*body);  // kept: the loop reads into it
+        for (const auto& f : answer.at("findings")) {
           findings.push_back(migrate::fromJson(f));
         }
         sources.push_back("dockershim at " + a.daemon + " (live, exec timeouts included)");
