@@ -56,7 +56,9 @@ std::string manPage(const CLI::App& app, const char* version) {
   out += ".TH DOCKERSHIM 8 \"\" \"dockershim " + std::string(version) +
          "\" \"System Administration\"\n";
   out += ".SH NAME\ndockershim \\- Kubernetes CRI runtime endpoint backed by Docker Engine\n";
-  out += ".SH SYNOPSIS\n.B dockershim\n[\\fIOPTION\\fR]...\n";
+  out +=
+      ".SH SYNOPSIS\n.B dockershim\n[\\fIOPTION\\fR]...\n.br\n.B dockershim migrate\n"
+      "\\fBcheck\\fR|\\fBconfig\\fR|\\fBimages\\fR [\\fIOPTION\\fR]...\n";
   out +=
       ".SH DESCRIPTION\n"
       "dockershim serves the Kubernetes Container Runtime Interface (CRI) on a unix socket and "
@@ -79,6 +81,20 @@ std::string manPage(const CLI::App& app, const char* version) {
     if (!flag && !def.empty()) out += " (default: " + roff(def) + ")";
     out += "\n";
   }
+  out +=
+      ".SH MOVING TO CONTAINERD\n"
+      ".TP\n.B dockershim migrate check\n"
+      "Lists what in the node's pods would break or change on containerd, from the running "
+      "dockershim (\\fB\\-\\-daemon\\fR, its metrics address) and from Docker's records; "
+      "exit code 0 when nothing blocks the move, 1 when something does, 2 on error.\n"
+      ".TP\n.B dockershim migrate config \\-\\-output\\-dir \\fIDIR\\fR\n"
+      "Writes containerd's config.toml, certs.d hosts.toml files and kubelet settings translated "
+      "from /etc/docker/daemon.json and Docker's info, and lists the settings with no "
+      "equivalent.\n"
+      ".TP\n.B dockershim migrate images\n"
+      "Copies the images the node's pods use, and the sandbox image, into containerd's k8s.io "
+      "namespace.\n"
+      ".PP\nEach takes \\fB\\-\\-help\\fR.\n";
   out +=
       ".SH ENVIRONMENT\n.TP\n.B DOCKER_HOST\n"
       "Docker Engine endpoint when \\fB\\-\\-docker\\-endpoint\\fR is not given.\n";
@@ -132,6 +148,9 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
 
   CLI::App app{"dockershim: a Kubernetes CRI runtime endpoint backed by Docker Engine",
                "dockershim"};
+  app.footer(
+      "Moving a node to containerd: dockershim migrate check|config|images (each with "
+      "its own help).");
   std::string requestTimeout = "2m0s";
   std::string pullDeadline = "1m0s";
   std::string streamingIdle = "4h0m0s";

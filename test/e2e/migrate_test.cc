@@ -4,6 +4,7 @@
 // plugin then reports the cgroup driver and runtime handlers and pulls through the generated
 // mirror and insecure-registry entries from the test registry; the pods' images carried by
 // `dockershim migrate images` and a pod started from them on that containerd without a registry.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -27,6 +28,11 @@ int migrate(const std::string& args, std::string* out, std::string* err = nullpt
   std::string errFile = TestBed::get().dir() + "/migrate.err";
   int rc = runCommand("( " + shimBinary() + " migrate " + args + " 2>" + errFile + " )", out);
   if (err) *err = readFile(errFile);
+  // For the README's walk-through: every command and what it printed.
+  if (const char* transcript = std::getenv("DOCKERSHIM_MIGRATE_TRANSCRIPT")) {
+    std::ofstream(transcript, std::ios::app) << "$ dockershim migrate " << args << "\n"
+                                             << *out << "[exit " << rc << "]\n\n";
+  }
   return rc;
 }
 
@@ -301,6 +307,10 @@ TEST_CASE("pods that would break on containerd are found live and from Docker's 
 
   cleanupPod(shim, riskyId);
   cleanupPod(shim, cleanId);
+  // The shared engine's images as other tests expect them: no extra tag, the registry image
+  // not present until a test pulls it.
+  CHECK(bed.docker().removeImage("dockershim-e2e/docker:dind", false, docker::deadlineIn(30s)));
+  CHECK(bed.docker().removeImage(bed.registryImage(), false, docker::deadlineIn(30s)));
 }
 
 TEST_CASE("a node with nothing that blocks the move checks clean", "[migrate]") {
