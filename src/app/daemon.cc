@@ -229,7 +229,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
         if (firstOfKindInPod) {
           spdlog::warn("migration: pod \"{}/{}\" container \"{}\": {} ({}): {}", f.podNamespace,
                        f.pod, f.container, migrate::kindName(f.kind),
-                       migrate::blocks(f.kind) ? "blocks a move to containerd" : "review",
+                       f.blocking ? "blocks a move to containerd" : "review",
                        f.evidence);
         }
       });

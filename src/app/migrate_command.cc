@@ -76,7 +76,7 @@ Result<std::string> httpGet(const std::string& base, const std::string& path,
   }
   ::close(fd);
   auto end = answer.find("\r\n\r\n");
-  if (answer.rfind("HTTP/1.", 0) != 0 || answer.compare(8, 5, " 200 ") != 0 ||
+  if (answer.size() < 13 || answer.rfind("HTTP/1.", 0) != 0 || answer.compare(8, 5, " 200 ") != 0 ||
       end == std::string::npos) {
     return Status(Code::kUnavailable,
                   base + path + " answered: " + answer.substr(0, answer.find("\r\n")));
@@ -120,10 +120,10 @@ int runCheck(const CheckArgs& a) {
     auto body = httpGet(a.daemon, "/migrate/findings", std::chrono::seconds(5));
     if (body) {
       try {
-        json answer = json::parse(*body);  // kept: the loop reads into it
-        for (const auto& f : answer.at("findings")) {
-          findings.push_back(migrate::fromJson(f));
-        }
+        json answer = json::parse(*body);    // kept: the loop reads into it
+        std::vector<migrate::Finding> live;  // all or nothing
+        for (const auto& f : answer.at("findings")) live.push_back(migrate::fromJson(f));
+        findings.insert(findings.end(), live.begin(), live.end());
         sources.push_back("dockershim at " + a.daemon + " (live, exec timeouts included)");
       } catch (const json::exception& e) {
         problems.push_back("dockershim at " + a.daemon +
@@ -154,7 +154,7 @@ int runCheck(const CheckArgs& a) {
   }
   findings = migrate::normalize(std::move(findings));
   size_t blocking = 0;
-  for (const auto& f : findings) blocking += migrate::blocks(f.kind) ? 1 : 0;
+  for (const auto& f : findings) blocking += f.blocking ? 1 : 0;
   if (a.output == "json") {
     json list = json::array();
     for (const auto& f : findings) list.push_back(migrate::toJson(f));
@@ -163,7 +163,7 @@ int runCheck(const CheckArgs& a) {
                       {"findings", list},
                       {"blocking", blocking},
                       {"ready", blocking == 0}}
-                     .dump(2)
+                     .dump(2, ' ', false, json::error_handler_t::replace)
               << "\n";
   } else {
     std::cout << "Sources: ";
@@ -193,7 +193,7 @@ int runConfig(ConfigArgs a) {
       std::stringstream ss;
       ss << in.rdbuf();
       text = ss.str();
-    } else if (fs::exists(a.daemonJson)) {
+    } else if (std::error_code ec; fs::exists(a.daemonJson, ec) || ec) {
       return fail("cannot read " + a.daemonJson);
     } else {
       notes.push_back(a.daemonJson + " does not exist: Docker runs with its defaults");
@@ -353,9 +353,13 @@ int runMigrate(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? kOk : kError;
   }
-  if (c->parsed()) return runCheck(check);
-  if (g->parsed()) return runConfig(config);
-  return runImages(images);
+  try {
+    if (c->parsed()) return runCheck(check);
+    if (g->parsed()) return runConfig(config);
+    return runImages(images);
+  } catch (const std::exception& e) {
+    return fail(e.what());  // what Docker or the daemon sent was not what it should be
+  }
 }
 
 }  // namespace dockershim::app

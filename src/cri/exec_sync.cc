@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 #include <thread>
 
 #include "common/json_util.h"
@@ -33,10 +34,12 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
 
   // CRI: timeout 0 means none; the call's own deadline still bounds it.
   auto commandDeadline = ctx.deadline;
+  std::optional<docker::Deadline> timeoutAt;
   if (req.timeout() > 0) {
     // Capped at a day: a huge timeout must not overflow into a deadline in the past.
     int64_t seconds = std::min<int64_t>(req.timeout(), 24 * 3600);
-    commandDeadline = std::min(commandDeadline, docker::deadlineIn(std::chrono::seconds(seconds)));
+    timeoutAt = docker::deadlineIn(std::chrono::seconds(seconds));
+    commandDeadline = std::min(commandDeadline, *timeoutAt);
   }
   auto stream = docker_->startExec(*execId, /*tty=*/false, ctx.deadline);
   if (!stream) return stream.status().withContext("exec sync in \"" + id + "\"");
@@ -72,7 +75,8 @@ Status CriService::execSync(const v1::ExecSyncRequest& req, v1::ExecSyncResponse
     // The command outlived its timeout: it is killed, not left running unobserved. The pid is
     // pinned with a pidfd first and the exec re-checked, so a reused pid is never signalled.
     killExecProcess(*docker_, *execId);
-    if (req.timeout() > 0) noteExecOverran(id, req, ctx);
+    // Noted only when the command's own timeout ran out (not the caller's deadline).
+    if (timeoutAt && docker::Clock::now() >= *timeoutAt) noteExecOverran(id, req, ctx);
     return {Code::kDeadlineExceeded, "exec sync in \"" + id + "\": command timed out after " +
                                          std::to_string(req.timeout()) + "s"};
   }

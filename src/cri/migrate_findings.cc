@@ -33,8 +33,29 @@ void CriService::noteCreated(const v1::CreateContainerRequest& req, const nlohma
   }
   for (const auto& m : config.mounts()) facts.mounts.push_back({m.host_path(), m.container_path()});
   facts.privileged = config.linux().security_context().privileged();
-  facts.command.assign(config.command().begin(), config.command().end());
-  facts.command.insert(facts.command.end(), config.args().begin(), config.args().end());
+  // What runs: the pod's command and args, else the image's entrypoint and cmd (as Docker's
+  // Path and Args show it, which `migrate check` reads).
+  const auto& imageConfig = common::jsonMember(image, "Config");
+  auto strings = [](const nlohmann::json& list) {
+    std::vector<std::string> out;
+    if (list.is_array()) {
+      for (const auto& v : list) {
+        if (v.is_string()) out.push_back(v.get<std::string>());
+      }
+    }
+    return out;
+  };
+  if (config.command().empty()) {
+    facts.command = strings(common::jsonMember(imageConfig, "Entrypoint"));
+  } else {
+    facts.command.assign(config.command().begin(), config.command().end());
+  }
+  if (config.command().empty() && config.args().empty()) {
+    auto cmd = strings(common::jsonMember(imageConfig, "Cmd"));
+    facts.command.insert(facts.command.end(), cmd.begin(), cmd.end());
+  } else {
+    facts.command.insert(facts.command.end(), config.args().begin(), config.args().end());
+  }
   facts.labels.insert(config.labels().begin(), config.labels().end());
   facts.annotations.insert(config.annotations().begin(), config.annotations().end());
   migrate::NodePaths paths = migrate::nodePaths(options_.dockerEndpoint, nlohmann::json());

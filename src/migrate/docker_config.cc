@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/json_util.h"
+
 namespace dockershim::migrate {
 
 namespace {
@@ -231,9 +233,20 @@ std::string tomlString(const std::string& s) {
 Result<std::string> dockerSizeToQuantity(const std::string& size) {
   // go-units RAMInBytes: a number, optional blank, optional unit b k m g t p (with an optional
   // trailing b or ib), case-insensitive, 1024-based.
-  size_t i = 0;
-  while (i < size.size() && std::isdigit(static_cast<unsigned char>(size[i]))) ++i;
-  if (i == 0) return Status(Code::kInvalidArgument, "\"" + size + "\" is not a size");
+  size_t i = 0, digits = 0;
+  bool point = false;
+  for (; i < size.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(size[i]))) {
+      ++digits;
+    } else if (size[i] == '.' && !point && digits > 0) {
+      point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits == 0 || size[i - 1] == '.') {
+    return Status(Code::kInvalidArgument, "\"" + size + "\" is not a size");
+  }
   std::string number = size.substr(0, i);
   std::string unit;
   for (char c : size.substr(i)) {
@@ -273,14 +286,20 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
   for (const auto& opt : *execOpts) {
     auto eq = opt.find('=');
     std::string key = opt.substr(0, eq);
-    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
     if (key == "native.cgroupdriver" && eq != std::string::npos) {
       fileDriver = opt.substr(eq + 1);
     } else {
       plan.unsupported.push_back({"exec-opts", opt, "no containerd equivalent"});
     }
   }
-  std::string engineDriver = in.value("CgroupDriver", "");
+  std::string engineDriver = common::jsonString(in, "CgroupDriver");
+  if (engineDriver == "none") {
+    // Rootless Docker without cgroup delegation: containerd needs a driver all the same.
+    plan.notes.push_back("the running engine uses no cgroup driver (rootless?): cgroupfs");
+    engineDriver = "cgroupfs";
+  }
   plan.cgroupDriver = !fileDriver.empty()     ? fileDriver
                       : !engineDriver.empty() ? engineDriver
                                               : "cgroupfs";
@@ -299,7 +318,9 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
                        ", kubelet cgroupDriver: " + plan.cgroupDriver);
 
   // Runtimes: the engine's (flags included), then daemon.json's.
-  auto engineRuntimes = runtimesOf(in.contains("Runtimes") ? in["Runtimes"] : json(), "Runtimes");
+  // The engine's answer is taken as far as it makes sense; daemon.json's errors are the user's.
+  auto engineRuntimes = runtimesOf(
+      in.contains("Runtimes") && in["Runtimes"].is_object() ? in["Runtimes"] : json(), "Runtimes");
   if (!engineRuntimes) return engineRuntimes.status();
   auto fileRuntimes = runtimesOf(cfg.contains("runtimes") ? cfg["runtimes"] : json(), "runtimes");
   if (!fileRuntimes) return fileRuntimes.status();
@@ -311,7 +332,8 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
   if (runtimes.find("runc") == runtimes.end()) runtimes["runc"] = Runtime{};
   auto defaultRuntime = stringValue(cfg, "default-runtime");
   if (!defaultRuntime) return defaultRuntime.status();
-  plan.defaultRuntime = !defaultRuntime->empty() ? *defaultRuntime : in.value("DefaultRuntime", "");
+  plan.defaultRuntime =
+      !defaultRuntime->empty() ? *defaultRuntime : common::jsonString(in, "DefaultRuntime");
   if (plan.defaultRuntime.empty() || plan.defaultRuntime == "io.containerd.runc.v2") {
     plan.defaultRuntime = "runc";
   }
@@ -355,7 +377,9 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
     }
   }
   std::set<std::string> insecureHosts;
+  std::set<std::string> seenInsecure;
   for (const auto& entry : insecureList) {
+    if (!seenInsecure.insert(entry).second) continue;  // daemon.json's and info's
     if (looksLikeCidr(entry)) {
       plan.unsupported.push_back(
           {"insecure-registries", entry,
@@ -379,7 +403,10 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
     for (const auto& url : uniqueMirrors) {
       h << "\n[host." << tomlString(url) << "]\n  capabilities = [\"pull\", \"resolve\"]\n";
       if (url.rfind("https://", 0) == 0 && insecureHosts.count(hostOf(url)) != 0) {
+        // An insecure mirror: unverified HTTPS, then plain HTTP, as Docker tried it.
         h << "  skip_verify = true\n";
+        h << "\n[host." << tomlString("http://" + hostOf(url)) << "]\n"
+          << "  capabilities = [\"pull\", \"resolve\"]\n";
       }
     }
     plan.hostsToml["docker.io"] = h.str();
@@ -403,7 +430,8 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
   // Logs: rotation moves to the kubelet.
   auto logDriver = stringValue(cfg, "log-driver");
   if (!logDriver) return logDriver.status();
-  std::string driver = !logDriver->empty() ? *logDriver : in.value("LoggingDriver", "json-file");
+  std::string driver =
+      !logDriver->empty() ? *logDriver : common::jsonString(in, "LoggingDriver", "json-file");
   std::string maxSize, maxFiles;
   if (cfg.contains("log-opts") && !cfg["log-opts"].is_null()) {
     if (!cfg["log-opts"].is_object()) return wrongType("log-opts", "an object of strings");
@@ -527,6 +555,10 @@ Result<ContainerdPlan> translateDockerConfig(const std::string& daemonJson, cons
              "that adds them and name it in BinaryName"});
       }
     } else {
+      // Docker 23+ may name runc's shim itself: its cgroups must follow the kubelet's driver.
+      if (rt.type == "io.containerd.runc.v2" && !rt.options.contains("SystemdCgroup")) {
+        t << "        SystemdCgroup = " << (systemd ? "true" : "false") << "\n";
+      }
       for (const auto& [k, v] : rt.options.items()) {
         if (v.is_primitive()) {
           t << "        " << tomlKey(k) << " = " << tomlScalar(v) << "\n";

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <iterator>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -52,6 +54,9 @@ const KindInfo kKinds[] = {
      "handling from \"docker://\""},
 };
 
+static_assert(std::size(kKinds) == static_cast<size_t>(Kind::kDockerLogReader) + 1,
+              "one row per Kind, in declaration order");
+
 const KindInfo& info(Kind kind) { return kKinds[static_cast<size_t>(kind)]; }
 
 // Lexically normal, no trailing slash, /var/run folded onto /run (a symlink on every
@@ -75,22 +80,56 @@ std::string baseName(const std::string& s) {
   return slash == std::string::npos ? s : s.substr(slash + 1);
 }
 
-// The words of a command line, split where a shell would (blanks, ; & | ( ) and quotes).
-std::vector<std::string> words(const std::vector<std::string>& argv) {
-  std::vector<std::string> out;
-  for (const auto& arg : argv) {
-    std::string cur;
-    for (char c : arg) {
-      if (std::string_view(" \t\n;&|()'\"`").find(c) != std::string_view::npos) {
-        if (!cur.empty()) out.push_back(std::move(cur));
-        cur.clear();
-      } else {
-        cur += c;
-      }
+bool dockerBinary(const std::string& word) {
+  std::string b = baseName(word);
+  return b == "docker" || b == "dockerd";
+}
+
+// Whether a shell line runs docker: the words in command position (the first, and the first
+// after ; & | ( ) ` or a newline), past variable assignments and wrappers (exec, sudo, env, …).
+bool scriptRunsDocker(const std::string& script) {
+  static const std::set<std::string> kWrappers = {"exec", "sudo",    "env",  "nohup",
+                                                  "time", "command", "nice", "setsid",
+                                                  "then", "do",      "else", "!"};
+  bool commandPosition = true;
+  std::string word;
+  auto take = [&] {
+    if (word.empty()) return false;
+    bool hit = false;
+    if (commandPosition && word.find('=') == std::string::npos && kWrappers.count(word) == 0) {
+      hit = dockerBinary(word);
+      commandPosition = false;
     }
-    if (!cur.empty()) out.push_back(std::move(cur));
+    word.clear();
+    return hit;
+  };
+  for (char c : script) {
+    if (std::string_view(" \t\n;&|()`'\"").find(c) != std::string_view::npos) {
+      if (take()) return true;
+      if (std::string_view("\n;&|()`").find(c) != std::string_view::npos) commandPosition = true;
+    } else {
+      word += c;
+    }
   }
-  return out;
+  return take();
+}
+
+// argv runs docker: as the program itself, or in a shell's -c line.
+bool runsDocker(const std::vector<std::string>& argv) {
+  if (argv.empty()) return false;
+  if (dockerBinary(argv[0])) return true;
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == "-c" && scriptRunsDocker(argv[i + 1])) return true;
+  }
+  return false;
+}
+
+// At most `limit` bytes, never cutting a UTF-8 character in two.
+std::string cut(std::string s, size_t limit) {
+  if (s.size() <= limit) return s;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end) + "…";
 }
 
 std::string joined(const std::vector<std::string>& argv, size_t limit = 120) {
@@ -98,14 +137,21 @@ std::string joined(const std::vector<std::string>& argv, size_t limit = 120) {
   for (const auto& a : argv) {
     if (!s.empty()) s += ' ';
     s += a;
+    if (s.size() > limit) break;
   }
-  if (s.size() > limit) s = s.substr(0, limit) + "…";
-  return s;
+  return cut(std::move(s), limit);
 }
 
 Finding make(Kind kind, const ContainerFacts& c, std::string evidence) {
-  return Finding{
-      kind, c.podNamespace, c.pod, c.podUid, c.container, std::move(evidence), info(kind).advice};
+  Finding f{kind,
+            c.podNamespace,
+            c.pod,
+            c.podUid,
+            c.container,
+            cut(std::move(evidence), 300),
+            info(kind).advice};
+  f.blocking = info(kind).blocks;
+  return f;
 }
 
 std::string lower(std::string s) {
@@ -120,7 +166,9 @@ bool logAgentImage(const translate::ImageRef& ref) {
       "promtail", "logspout",   "vector",    "logdna-agent", "fluentd-kubernetes-daemonset"};
   std::string name = baseName(ref.path);
   if (kAgents.count(name) != 0) return true;
-  return ref.path == "datadog/agent" || ref.path.rfind("datadog/", 0) == 0;
+  // Datadog's node agent (Docker Hub, gcr.io/datadoghq, public.ecr.aws/datadog); not its
+  // cluster agent or dogstatsd.
+  return ref.path == "datadog/agent" || ref.path == "datadoghq/agent";
 }
 
 }  // namespace
@@ -152,8 +200,15 @@ std::vector<Finding> inspectContainer(const ContainerFacts& c, const NodePaths& 
                          "mounts " + shown + " (holds " + paths.dockerSocket + ")"));
     } else if (within(host, root)) {
       out.push_back(make(Kind::kDockerData, c, "mounts " + shown));
+    } else if (within(root, host)) {
+      // /var/lib, /var: the data root is reachable, maybe not used.
+      Finding f = make(Kind::kDockerData, c, "mounts " + shown + " (holds " + root + ")");
+      f.blocking = false;
+      out.push_back(std::move(f));
     } else if (within(host, "/etc/docker")) {
       out.push_back(make(Kind::kDockerConfig, c, "mounts " + shown));
+    } else if (within("/etc/docker", host)) {
+      out.push_back(make(Kind::kDockerConfig, c, "mounts " + shown + " (holds /etc/docker)"));
     }
   }
 
@@ -165,14 +220,8 @@ std::vector<Finding> inspectContainer(const ContainerFacts& c, const NodePaths& 
       out.push_back(make(Kind::kDockerImage, c, "image " + c.image));
     }
   }
-  if (c.privileged) {
-    for (const auto& w : words(c.command)) {
-      std::string b = baseName(w);
-      if (b == "docker" || b == "dockerd") {
-        out.push_back(make(Kind::kPrivilegedDocker, c, "privileged, runs: " + joined(c.command)));
-        break;
-      }
-    }
+  if (c.privileged && runsDocker(c.command)) {
+    out.push_back(make(Kind::kPrivilegedDocker, c, "privileged, runs: " + joined(c.command)));
   }
   if (c.imageKnown && c.imageRepoDigests.empty() && !translate::isImageId(c.image)) {
     out.push_back(make(Kind::kLocalOnlyImage, c,
@@ -212,7 +261,7 @@ Finding execOverran(const ContainerFacts& who, const std::vector<std::string>& c
 }
 
 nlohmann::json toJson(const Finding& f) {
-  return {{"kind", kindName(f.kind)},    {"blocks", blocks(f.kind)},
+  return {{"kind", kindName(f.kind)},    {"blocks", f.blocking},
           {"namespace", f.podNamespace}, {"pod", f.pod},
           {"podUid", f.podUid},          {"container", f.container},
           {"evidence", f.evidence},      {"advice", f.advice}};
@@ -234,7 +283,8 @@ Finding fromJson(const nlohmann::json& j) {
   f.podUid = j.value("podUid", "");
   f.container = j.at("container").get<std::string>();
   f.evidence = j.at("evidence").get<std::string>();
-  f.advice = j.value("advice", info(f.kind).advice);
+  f.advice = j.contains("advice") ? j.at("advice").get<std::string>() : info(f.kind).advice;
+  f.blocking = j.contains("blocks") ? j.at("blocks").get<bool>() : info(f.kind).blocks;
   return f;
 }
 
@@ -257,9 +307,9 @@ std::string renderTable(const std::vector<Finding>& findings) {
   size_t blocking = 0;
   for (const auto& f : findings) {
     rows.push_back({f.podNamespace + "/" + f.pod, f.container, kindName(f.kind),
-                    blocks(f.kind) ? "blocks" : "review", f.evidence});
+                    f.blocking ? "blocks" : "review", f.evidence});
     kinds.insert(f.kind);
-    if (blocks(f.kind)) ++blocking;
+    if (f.blocking) ++blocking;
   }
   std::array<size_t, 5> width{};
   for (const auto& r : rows) {
@@ -286,6 +336,9 @@ std::string renderTable(const std::vector<Finding>& findings) {
 }
 
 void FindingStore::add(const std::string& sandboxId, const std::vector<Finding>& findings) {
+  // A pod without an id cannot be forgotten; nothing new creates no entry (a CreateContainer
+  // racing its pod's RemovePodSandbox may still leave one, until the id is removed again).
+  if (sandboxId.empty() || findings.empty()) return;
   std::vector<std::pair<Finding, bool>> fresh;
   {
     std::lock_guard lock(mu_);
@@ -318,7 +371,8 @@ std::vector<Finding> FindingStore::all() const {
 std::string FindingStore::json() const {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& f : all()) list.push_back(toJson(f));
-  return nlohmann::json{{"findings", list}}.dump();
+  return nlohmann::json{{"findings", list}}.dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace dockershim::migrate

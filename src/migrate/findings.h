@@ -40,6 +40,9 @@ struct Finding {
   std::string container;
   std::string evidence;  // what was seen: the mount, the image, the command
   std::string advice;    // what to do before the move
+  // Whether it stops the move: its kind's rule (blocks(kind)), lowered to a review for what only
+  // may matter (a mount of a folder that holds Docker's data root).
+  bool blocking = false;
 
   bool operator==(const Finding&) const = default;
 };
@@ -76,7 +79,8 @@ Finding execOverran(const ContainerFacts& who, const std::vector<std::string>& c
 
 nlohmann::json toJson(const Finding& f);
 Finding fromJson(const nlohmann::json& j);  // throws nlohmann::json::exception on a bad shape
-// For people: one row per finding (namespace/pod, container, kind, evidence), then what to do
+// For people (and JSON): evidence cut to a whole UTF-8 character, invalid bytes replaced.
+// One row per finding (namespace/pod, container, kind, evidence), then what to do
 // for each kind found, then a verdict line.
 std::string renderTable(const std::vector<Finding>& findings);
 // Sorted by namespace, pod, container, kind; duplicates dropped.

@@ -1,6 +1,7 @@
 #include "migrate/images.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -58,15 +59,24 @@ void addUse(ImageToCarry& image, const std::string& who) {
   }
 }
 
-// Writes all of `data` to `fd`; false when the reader went away.
-bool writeAll(int fd, std::string_view data) {
+// Writes all of `data` to the non-blocking `fd` by `deadline`: UNAVAILABLE when the reader went
+// away, DEADLINE_EXCEEDED when it stopped reading.
+Status writeAll(int fd, std::string_view data, docker::Deadline deadline) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
+    if (n < 0 && errno == EAGAIN) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - docker::Clock::now());
+      if (left.count() <= 0) return Status(Code::kDeadlineExceeded, "ctr stopped reading");
+      pollfd p{fd, POLLOUT, 0};
+      ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+      continue;
+    }
+    if (n <= 0) return Status(Code::kUnavailable, "ctr stopped reading");
     data.remove_prefix(static_cast<size_t>(n));
   }
-  return true;
+  return Status::ok();
 }
 
 }  // namespace
@@ -144,7 +154,7 @@ Status carryImages(docker::DockerClient& docker, const CarryPlan& plan,
   }
 
   char logPath[] = "/tmp/dockershim-ctr-XXXXXX";
-  int logFd = ::mkstemp(logPath);
+  int logFd = ::mkostemp(logPath, O_CLOEXEC);
   if (logFd < 0) return {Code::kInternal, std::string("temporary file: ") + std::strerror(errno)};
   ::unlink(logPath);
   int fds[2];
@@ -154,6 +164,9 @@ Status carryImages(docker::DockerClient& docker, const CarryPlan& plan,
   }
   std::vector<std::string> argv = {target.ctr,        "--address", target.address, "--namespace",
                                    target.namespace_, "images",    "import",       "-"};
+  std::vector<char*> args;  // built before fork: the child only execs
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(fds[0]);
@@ -165,9 +178,6 @@ Status carryImages(docker::DockerClient& docker, const CarryPlan& plan,
     ::dup2(fds[0], 0);
     ::dup2(logFd, 1);
     ::dup2(logFd, 2);
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
     ::execvp(args[0], args.data());
     const char msg[] = "cannot run ctr\n";
     (void)!::write(2, msg, sizeof msg - 1);
@@ -175,8 +185,8 @@ Status carryImages(docker::DockerClient& docker, const CarryPlan& plan,
   }
   ::close(fds[0]);
   // A reader that quits early must not kill this process.
-  struct sigaction ignore {
-  }, old{};
+  struct sigaction ignore {};
+  struct sigaction old {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
 
@@ -184,28 +194,40 @@ Status carryImages(docker::DockerClient& docker, const CarryPlan& plan,
   req.path = "/images/get" + docker::buildQuery(query);
   req.operation = "save_images";
   bool readerGone = false;
+  ::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK);
   Status saved = docker.rawStream(req, deadline, std::chrono::minutes(2), [&](std::string_view b) {
-    if (!writeAll(fds[1], b)) {
-      readerGone = true;
-      return Status(Code::kUnavailable, "ctr stopped reading");
-    }
-    return Status::ok();
+    Status st = writeAll(fds[1], b, deadline);
+    readerGone = st.code() == Code::kUnavailable;
+    return st;
   });
   ::close(fds[1]);
+  // ctr finishes unpacking after its input ends; it gets the rest of the deadline, then goes.
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  for (;;) {
+    pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) break;
+    if (docker::Clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      saved = Status(Code::kDeadlineExceeded, "ctr images import did not finish in time");
+      readerGone = false;
+      break;
+    }
+    ::usleep(50 * 1000);
   }
   ::sigaction(SIGPIPE, &old, nullptr);
 
   std::string log;
   ::lseek(logFd, 0, SEEK_SET);
   char buf[4096];
-  for (ssize_t n; (n = ::read(logFd, buf, sizeof buf)) > 0;)
+  for (ssize_t n; (n = ::read(logFd, buf, sizeof buf)) > 0;) {
     log.append(buf, static_cast<size_t>(n));
+  }
   ::close(logFd);
   if (output) *output = log;
   bool ctrOk = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!saved.isOk() && !readerGone) return saved.withContext("docker save");
+  if (!saved.isOk() && !readerGone) return saved.withContext("docker save into ctr");
   if (!ctrOk) {
     while (!log.empty() && (log.back() == '\n' || log.back() == '\r')) log.pop_back();
     return {Code::kUnavailable, "ctr images import into " + target.address + " failed: " + log};

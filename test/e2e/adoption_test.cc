@@ -244,8 +244,15 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
 
   // compat: cri-dockerd's ListPodSandbox (core/sandbox_list.go) adds checkpoint-only sandboxes
   // as NOTREADY with name and namespace, so kubelet's GC stops and removes them.
-  auto all = listPods(shim);
-  const auto* orphan = findPod(all, sandboxId);
+  // The state cache learns of the removal from Docker's event stream: wait for it (bounded).
+  std::vector<v1::PodSandbox> all;
+  const v1::PodSandbox* orphan = nullptr;
+  for (int i = 0; i < 100; ++i) {
+    all = listPods(shim);
+    orphan = findPod(all, sandboxId);
+    if (orphan == nullptr || orphan->state() == v1::SANDBOX_NOTREADY) break;
+    std::this_thread::sleep_for(50ms);
+  }
   REQUIRE(orphan != nullptr);
   CHECK(orphan->state() == v1::SANDBOX_NOTREADY);
   CHECK(orphan->metadata().name() == meta.name());

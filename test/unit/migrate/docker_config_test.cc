@@ -69,6 +69,17 @@ TEST_CASE("the cgroup driver from exec-opts, else from the engine", "[migrate]")
     REQUIRE(unsupported(p, "exec-opts"));
     CHECK(unsupported(p, "exec-opts")->value == "native.umask=normal");
   }
+  SECTION("an engine without cgroups (rootless): cgroupfs, noted") {
+    auto p = translate("{}", {{"CgroupDriver", "none"}});
+    CHECK(p.cgroupDriver == "cgroupfs");
+  }
+  SECTION("fields of the wrong type in Docker's info are ignored, not thrown") {
+    auto p = translate("{}", {{"CgroupDriver", 1},
+                              {"DefaultRuntime", nullptr},
+                              {"LoggingDriver", true},
+                              {"Runtimes", "x"}});
+    CHECK(p.cgroupDriver == "cgroupfs");
+  }
   SECTION("an unknown driver is an error") {
     auto p = translateDockerConfig(R"({"exec-opts": ["native.cgroupdriver=weird"]})", json(), {});
     REQUIRE_FALSE(p);
@@ -114,6 +125,15 @@ TEST_CASE("runtimes become runtime handlers with the same names", "[migrate]") {
   CHECK(unsupported(p, "runtimes.nvidia.runtimeArgs")->value == "--debug");
   CHECK(unsupported(p, "runtimes.gvisor.v2.options.Deep"));
 
+  SECTION("runc's shim named by type still follows the cgroup driver") {
+    auto crun = translate(R"({"exec-opts": ["native.cgroupdriver=systemd"], "runtimes": {"crun":
+      {"runtimeType": "io.containerd.runc.v2", "options": {"BinaryName": "/usr/bin/crun"}}}})");
+    CHECK(has(crun.configToml,
+              "containerd.runtimes.crun]\n      runtime_type = "
+              "\"io.containerd.runc.v2\"\n      [plugins.\"io.containerd.grpc.v1."
+              "cri\".containerd.runtimes.crun.options]\n        SystemdCgroup = "
+              "true\n        BinaryName = \"/usr/bin/crun\"\n"));
+  }
   SECTION("a default runtime that does not exist is an error") {
     auto bad = translateDockerConfig(R"({"default-runtime": "nope"})", json(), {});
     REQUIRE_FALSE(bad);
@@ -138,6 +158,7 @@ TEST_CASE("registry mirrors and insecure registries become hosts.toml files", "[
         "server = \"https://registry-1.docker.io\"\n"
         "\n[host.\"https://mirror.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
         "  skip_verify = true\n"
+        "\n[host.\"http://mirror.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
         "\n[host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n");
   REQUIRE(p.hostsToml.count("registry.internal:5000") == 1);
   const std::string& h = p.hostsToml["registry.internal:5000"];
@@ -154,7 +175,7 @@ TEST_CASE("registry mirrors and insecure registries become hosts.toml files", "[
   CHECK(unsupported(p, "insecure-registries")->value == "10.0.0.0/8");
   size_t cidrs = 0;
   for (const auto& u : p.unsupported) cidrs += u.setting == "insecure-registries" ? 1 : 0;
-  CHECK(cidrs == 2);  // daemon.json's and info's, both listed
+  CHECK(cidrs == 1);  // in daemon.json and in info: listed once
 }
 
 TEST_CASE("log options become the kubelet's log rotation", "[migrate]") {
@@ -197,6 +218,10 @@ TEST_CASE("Docker's sizes as Kubernetes quantities", "[migrate]") {
   CHECK(*dockerSizeToQuantity("2 GiB") == "2Gi");
   CHECK(*dockerSizeToQuantity("100") == "100");
   CHECK(*dockerSizeToQuantity("100b") == "100");
+  CHECK(*dockerSizeToQuantity("1.5g") == "1.5Gi");
+  CHECK_FALSE(dockerSizeToQuantity("1.g"));
+  CHECK_FALSE(dockerSizeToQuantity(".5g"));
+  CHECK_FALSE(dockerSizeToQuantity("1.2.3m"));
   CHECK_FALSE(dockerSizeToQuantity(""));
   CHECK_FALSE(dockerSizeToQuantity("m"));
   CHECK_FALSE(dockerSizeToQuantity("10x"));

@@ -76,6 +76,27 @@ TEST_CASE("mounts of Docker's socket, its folder, its data and its configuration
     paths.dockerRoot = "/data/docker";
     CHECK(kinds(inspectContainer(f, paths)) == std::vector<Kind>{Kind::kDockerData});
   }
+  SECTION("folders that hold the data root or the configuration: a review, not a block") {
+    f.mounts = {{"/var/lib", "/host-lib"}};
+    auto found = inspectContainer(f);
+    REQUIRE(kinds(found) == std::vector<Kind>{Kind::kDockerData});
+    CHECK_FALSE(found[0].blocking);
+    CHECK(found[0].evidence == "mounts /var/lib at /host-lib (holds /var/lib/docker)");
+    f.mounts = {{"/var", "/host-var"}};
+    CHECK(kinds(inspectContainer(f)) == std::vector<Kind>{Kind::kDockerData});
+    f.mounts = {{"/etc", "/host-etc"}};
+    found = inspectContainer(f);
+    REQUIRE(kinds(found) == std::vector<Kind>{Kind::kDockerConfig});
+    CHECK(found[0].evidence == "mounts /etc at /host-etc (holds /etc/docker)");
+    f.mounts = {{"/", "/host"}};  // the socket's folder first: one finding per mount
+    CHECK(kinds(inspectContainer(f)) == std::vector<Kind>{Kind::kDockerSocketDir});
+  }
+  SECTION("the data root itself blocks") {
+    f.mounts = {{"/var/lib/docker", "/d"}};
+    auto found = inspectContainer(f);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].blocking);
+  }
   SECTION("Docker's configuration") {
     f.mounts = {{"/etc/docker", "/etc/docker"}, {"/etc/docker/certs.d", "/certs"}};
     CHECK(kinds(inspectContainer(f)) ==
@@ -120,6 +141,22 @@ TEST_CASE("privileged containers that run docker", "[migrate]") {
     f.command = {"sh", "-c", "echo dockerfile; cat /docker-entrypoint.sh"};
     CHECK(inspectContainer(f).empty());
   }
+  SECTION("docker as an argument, not a command: cAdvisor, node-exporter") {
+    f.command = {"/usr/bin/cadvisor", "--docker_root=/var/lib/docker", "/var/lib/docker",
+                 "--docker=unix:///var/run/docker.sock"};
+    CHECK(inspectContainer(f).empty());
+    f.command = {"sh", "-c", "ls /var/lib/docker && echo docker"};
+    CHECK(inspectContainer(f).empty());
+  }
+  SECTION("docker behind wrappers and assignments in a shell line") {
+    for (const char* line :
+         {"sudo docker ps", "DOCKER_HOST=tcp://x:2375 docker info",
+          "cd /w && exec /usr/bin/dockerd --tls=false", "if true; then docker ps; fi"}) {
+      INFO(line);
+      f.command = {"/bin/bash", "-c", line};
+      CHECK(kinds(inspectContainer(f)) == std::vector<Kind>{Kind::kPrivilegedDocker});
+    }
+  }
 }
 
 TEST_CASE("images no registry has", "[migrate]") {
@@ -151,13 +188,20 @@ TEST_CASE("log readers that expect Docker's format or ids", "[migrate]") {
     CHECK(kinds(inspectContainer(f)) == std::vector<Kind>{Kind::kDockerLogReader});
   }
   SECTION("stock log agents") {
-    for (const char* image : {"fluent/fluent-bit:2.2", "docker.elastic.co/beats/filebeat:8.1",
-                              "grafana/promtail:2.9", "datadog/agent:7", "fluentd"}) {
+    for (const char* image :
+         {"fluent/fluent-bit:2.2", "docker.elastic.co/beats/filebeat:8.1", "grafana/promtail:2.9",
+          "datadog/agent:7", "gcr.io/datadoghq/agent:7", "fluentd"}) {
       INFO(image);
       f.image = image;
       auto found = inspectContainer(f);
       REQUIRE(kinds(found) == std::vector<Kind>{Kind::kDockerLogReader});
       CHECK(found[0].evidence == std::string("log agent image ") + image);
+    }
+  }
+  SECTION("agents that read no logs do not count") {
+    for (const char* image : {"datadog/cluster-agent:7", "datadog/dogstatsd:7"}) {
+      f.image = image;
+      CHECK(inspectContainer(f).empty());
     }
   }
   SECTION("other parsers and values do not count") {
@@ -181,6 +225,25 @@ TEST_CASE("an exec past its timeout", "[migrate]") {
   CHECK(f.kind == Kind::kExecTimeout);
   CHECK(f.evidence == "exec `sh -c sleep 5` ran past its 1s timeout");
   CHECK_FALSE(blocks(f.kind));
+}
+
+TEST_CASE("evidence is cut on a character, and stays valid UTF-8", "[migrate]") {
+  auto f = pod();
+  f.privileged = true;
+  f.command = {"docker", std::string(200, 'x') + "\xc3\xa9\xc3\xa9\xc3\xa9" + "\xe2\x82\xac"};
+  for (size_t pad = 0; pad < 6; ++pad) {
+    f.command[1] = std::string(110 + pad, 'x') + "\xc3\xa9\xc3\xa9\xc3\xa9\xe2\x82\xac\xe2\x82\xac";
+    auto found = inspectContainer(f);
+    REQUIRE(found.size() == 1);
+    CHECK_NOTHROW(toJson(found[0]).dump());
+    CHECK(found[0].evidence.size() <= 120 + std::string("privileged, runs: …").size());
+  }
+  // Invalid bytes from a container's own labels do not break the daemon's JSON answer.
+  FindingStore store;
+  auto g = pod();
+  g.annotations = {{"parser", "docker"}, {"x", "docker://\xff\xfe"}};
+  store.add("sb", inspectContainer(g));
+  CHECK_NOTHROW(nlohmann::json::parse(store.json()));
 }
 
 TEST_CASE("findings round-trip through JSON and render as a table", "[migrate]") {
@@ -215,6 +278,7 @@ TEST_CASE("the store keeps findings per pod, tells each new one once", "[migrate
   CHECK(heard[0].second);
   CHECK_FALSE(heard[1].second);  // same kind, same pod: counted, not logged again
   store.add("sb2", {execOverran(pod(), {"true"}, 1)});
+  store.add("", {execOverran(pod(), {"false"}, 1)});  // no pod id: nothing to forget it by
   CHECK(store.all().size() == 3);
   auto j = nlohmann::json::parse(store.json());
   CHECK(j["findings"].size() == 3);
