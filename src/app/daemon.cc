@@ -229,8 +229,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
         if (firstOfKindInPod) {
           spdlog::warn("migration: pod \"{}/{}\" container \"{}\": {} ({}): {}", f.podNamespace,
                        f.pod, f.container, migrate::kindName(f.kind),
-                       f.blocking ? "blocks a move to containerd" : "review",
-                       f.evidence);
+                       f.blocking ? "blocks a move to containerd" : "review", f.evidence);
         }
       });
 
