@@ -9,6 +9,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
 out=$(mkdir -p "${2:-$build}" && cd "${2:-$build}" && pwd)
 
+# A test build's fault points kill the daemon on demand: never in a package.
+if grep -q "DOCKERSHIM_FAULT_POINT" "$build/dockershim"; then
+  echo "build-deb.sh: $build/dockershim was built with DOCKERSHIM_FAULT_POINTS=ON; no package" >&2
+  exit 1
+fi
 version=$("$build/dockershim" --version | awk '{print $2}')
 arch=$(dpkg --print-architecture)
 stage=$(mktemp -d)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds dockershim and runs the whole test suite (unit, integration, e2e) with CTest.
 #   test/run-tests.sh              normal build in build/
-#   test/run-tests.sh --sanitize   AddressSanitizer + UBSan build in build-asan/
+#   test/run-tests.sh --sanitize   AddressSanitizer + UBSan build in build-asan/, with the fault
+#                                  points and the crash tests (ctest label faults)
 #   extra arguments after -- go to ctest (e.g. -- -L unit)
 # e2e tests need root: they start a private dockerd, a registry and the daemon under test.
 set -euo pipefail
@@ -14,7 +15,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --sanitize)
       build=build-asan
-      cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DDOCKERSHIM_SANITIZE=ON)
+      # The sanitizer build is a test build: it also carries the fault points of the crash
+      # tests (e2e_faults), which no package may contain.
+      cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DDOCKERSHIM_SANITIZE=ON -DDOCKERSHIM_FAULT_POINTS=ON)
       ;;
     --) shift; ctest_args=("$@"); break ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;

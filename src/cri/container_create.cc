@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/fault_point.h"
 #include "common/json_util.h"
 #include "common/scope_guard.h"
 #include "cri/cri_service.h"
@@ -143,6 +144,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   }
   if (!id) return id.status().withContext("create container \"" + name + "\"");
   spdlog::info("created container \"{}\" ({}) in sandbox {}", name, *id, fullSandboxId);
+  DS_FAULT_POINT("create_container.after_create");
   resp->set_container_id(*id);
   noteCreated(req, *image, fullSandboxId, facts->rootDir);
   return Status::ok();

@@ -167,6 +167,14 @@ class CriService {
   // CNI DEL for a sandbox that was set up (nothing otherwise); pauseExists: Docker still has its
   // pause container (inspected again here for a current pid).
   Status tearDownNetwork(const std::string& sandboxId, bool pauseExists, const CallContext& ctx);
+  // A sandbox known to have no network is not ready (CniManager::withoutNetwork).
+  template <class Sandbox>
+  void notReadyWithoutNetwork(Sandbox& sandbox) {
+    if (options_.cni && sandbox.state() == v1::SANDBOX_READY &&
+        options_.cni->withoutNetwork(sandbox.id())) {
+      sandbox.set_state(v1::SANDBOX_NOTREADY);
+    }
+  }
   // A running CNI-mode sandbox (Docker network "none") without a record of ours: one that
   // cri-dockerd or the kubelet's dockershim set up before this node switched. Its addresses
   // are adopted (network::CniManager::adopt). Caller holds the PodLock.

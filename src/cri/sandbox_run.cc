@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/capabilities.h"
+#include "common/fault_point.h"
 #include "common/json_util.h"
 #include "common/scope_guard.h"
 #include "cri/cri_service.h"
@@ -169,11 +170,13 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   if (!id) return id.status().withContext("run pod sandbox \"" + name + "\": create");
   createdId = *id;
   spdlog::info("created sandbox \"{}\" ({})", name, *id);
+  DS_FAULT_POINT("run_pod_sandbox.after_create");
   // Cleanup for every later failure: no network, container or checkpoint is left behind.
   std::string netnsPath;
+  bool addBegan = false;  // before that, the reserved CNI record is dropped without a DEL
   common::ScopeGuard undo([&] {
     auto cleanupDeadline = docker::deadlineIn(std::chrono::seconds(30));
-    if (useCni) {
+    if (useCni && addBegan) {
       network::CniManager::PodLock podLock(*options_.cni, *id);
       Status st = options_.cni->tearDown(*id, netnsPath, cleanupDeadline);
       if (!st) spdlog::warn("run pod sandbox \"{}\": CNI DEL failed: {}", name, st.message());
@@ -199,11 +202,29 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   if (Status st = checkpoints_->write(*id, cp); !st) {
     return st.withContext("run pod sandbox \"" + name + "\": checkpoint");
   }
+  DS_FAULT_POINT("run_pod_sandbox.after_checkpoint");
+
+  // The pod's network record, also before start: a pause container found running after a crash
+  // whose record never got ADD's result is reported NOTREADY, never ready without its network.
+  network::PodSetup setup{
+      .sandboxId = *id,
+      .netnsPath = "",
+      .pod = {config.metadata().namespace_(), config.metadata().name(), config.metadata().uid()},
+      .portMappings = cniPortMappings(config),
+      .bandwidth = bandwidth,
+      .dns = cniDns(config),
+  };
+  if (useCni) {
+    if (Status st = options_.cni->reserve(setup); !st) {
+      return st.withContext("run pod sandbox \"" + name + "\"");
+    }
+  }
 
   // Step 3: start.
   if (Status st = docker_->startContainer(*id, ctx.deadline); !st) {
     return st.withContext("run pod sandbox \"" + name + "\": start");
   }
+  DS_FAULT_POINT("run_pod_sandbox.after_start");
 
   std::string resolv = translate::resolvConf(config.dns_config());
   std::optional<nlohmann::json> inspect;
@@ -221,15 +242,9 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
                     "run pod sandbox \"" + name + "\": the pause container exited at once");
     }
     netnsPath = "/proc/" + std::to_string(pid) + "/ns/net";
-    network::PodSetup setup{
-        .sandboxId = *id,
-        .netnsPath = netnsPath,
-        .pod = {config.metadata().namespace_(), config.metadata().name(), config.metadata().uid()},
-        .portMappings = cniPortMappings(config),
-        .bandwidth = bandwidth,
-        .dns = cniDns(config),
-    };
+    setup.netnsPath = netnsPath;
     network::CniManager::PodLock podLock(*options_.cni, *id);
+    addBegan = true;
     auto ips = options_.cni->setUp(setup, ctx.deadline);
     if (!ips) {
       return ips.status().withContext("run pod sandbox \"" + name + "\": set up pod network");
@@ -245,6 +260,7 @@ Status CriService::runPodSandbox(const v1::RunPodSandboxRequest& req,
   }
 
   undo.dismiss();
+  DS_FAULT_POINT("run_pod_sandbox.before_return");
   resp->set_pod_sandbox_id(*id);
   return Status::ok();
 }

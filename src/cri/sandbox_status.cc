@@ -17,6 +17,7 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   if (Status st = translate::sandboxStatusFromInspect(*inspect, resp->mutable_status()); !st) {
     return st.withContext("pod sandbox status \"" + id + "\"");
   }
+  notReadyWithoutNetwork(*resp->mutable_status());
   // The network section only with an IP: kubelet reads a present section with an empty IP as
   // "sandbox lost its network" and recreates the pod on every sync. CNI's IPs come from what
   // ADD stored (no process, no namespace entered); Docker's bridge from the inspect.
@@ -74,6 +75,7 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
     // Containers that merely carry our labels but not our names are not ours to report.
     if (!translate::sandboxFromSummary(summary, &sandbox)) continue;
     seen.insert(sandbox.id());
+    notReadyWithoutNetwork(sandbox);
     if (!translate::matches(req.filter(), sandbox)) continue;
     *resp->add_items() = std::move(sandbox);
   }
@@ -99,9 +101,9 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
       // (its event still on the way) would read as gone: Docker says.
       if (auto inspect = inspectAny(id, ctx); inspect) {
         v1::PodSandbox sandbox;
-        if (translate::sandboxFromSummary(translate::summaryFromInspect(*inspect), &sandbox) &&
-            translate::matches(req.filter(), sandbox)) {
-          *resp->add_items() = std::move(sandbox);
+        if (translate::sandboxFromSummary(translate::summaryFromInspect(*inspect), &sandbox)) {
+          notReadyWithoutNetwork(sandbox);
+          if (translate::matches(req.filter(), sandbox)) *resp->add_items() = std::move(sandbox);
         }
         continue;
       } else if (inspect.status().code() != Code::kNotFound) {

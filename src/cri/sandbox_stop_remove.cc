@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "common/fault_point.h"
 #include "common/json_util.h"
 #include "common/scope_guard.h"
 #include "cri/cri_service.h"
@@ -125,6 +126,7 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
   if (Status st = tearDownNetwork(fullId, inspect.isOk(), ctx); !st) {
     return st.withContext("stop pod sandbox \"" + id + "\"");
   }
+  DS_FAULT_POINT("stop_pod_sandbox.after_cni_del");
   if (!inspect) return Status::ok();
   Status st = docker_->stopContainer(fullId, kSandboxStopTimeoutSeconds, ctx.deadline);
   if (!st && st.code() != Code::kNotFound) return st.withContext("stop pod sandbox \"" + id + "\"");
@@ -151,7 +153,10 @@ Status CriService::reconcileNetworks(docker::Deadline deadline) {
   std::set<std::string> withCheckpoint(checkpointed.begin(), checkpointed.end());
   Status failed;
   for (const auto& id : records) {
-    if (present.count(id) || withCheckpoint.count(id)) continue;
+    if (present.count(id)) continue;
+    // A checkpoint keeps the sandbox listed (NOTREADY) until the kubelet stops it, which runs DEL;
+    // a damaged one is removed by reading it, and then lists nothing.
+    if (withCheckpoint.count(id) && checkpoints_->read(id).isOk()) continue;
     network::CniManager::PodLock podLock(*options_.cni, id, deadline);
     if (!podLock.owns()) continue;
     Status st = options_.cni->tearDown(id, "", deadline);
@@ -184,6 +189,7 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
   if (Status st = tearDownNetwork(fullId, inspect.isOk(), ctx); !st) {
     return st.withContext("remove pod sandbox \"" + id + "\"");
   }
+  DS_FAULT_POINT("remove_pod_sandbox.after_cni_del");
   // Containers of the pod go with it (CRI: RemovePodSandbox removes them, running or not).
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("remove pod sandbox \"" + id + "\"");
@@ -196,15 +202,18 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
       return st.withContext("remove pod sandbox \"" + id + "\": container " + cid);
     }
   }
+  DS_FAULT_POINT("remove_pod_sandbox.after_containers");
   if (inspect) {
     Status st = docker_->removeContainer(fullId, /*force=*/true, ctx.deadline);
     if (!st && st.code() != Code::kNotFound) {
       return st.withContext("remove pod sandbox \"" + id + "\"");
     }
   }
+  DS_FAULT_POINT("remove_pod_sandbox.after_pause");
   if (Status st = checkpoints_->remove(fullId); !st && st.code() != Code::kInvalidArgument) {
     return st.withContext("remove pod sandbox \"" + id + "\": checkpoint");
   }
+  DS_FAULT_POINT("remove_pod_sandbox.after_checkpoint");
   if (options_.cni) options_.cni->discard(fullId);
   if (options_.findings) options_.findings->forget(fullId);
   spdlog::info("removed sandbox {}", fullId);

@@ -5,10 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <utility>
+
+#include "common/fault_point.h"
 
 namespace dockershim::logs {
 namespace {
@@ -73,15 +76,41 @@ Status CriLogFile::openFd(int& fd) {
     return errorStatus(Code::kFailedPrecondition,
                        "CRI log \"" + path_ + "\" is not a regular file");
   }
-  // A record torn by a crash or a full disk would glue itself to our next one; end it so kubelet
-  // skips one bad line instead of misreading a good one.
-  char last = '\n';
-  if (st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
-    if (::write(fd, "\n", 1) != 1) {
-      spdlog::warn("end torn last line of CRI log \"{}\": {}", path_, std::strerror(errno));
-    }
-  }
+  dropTornRecord(fd, st.st_size);
   return Status::ok();
+}
+
+void CriLogFile::dropTornRecord(int fd, off_t size) {
+  char last = '\n';
+  if (size <= 0 || ::pread(fd, &last, 1, size - 1) != 1 || last == '\n') return;
+  // A record torn by a crash or a full disk: it is cut off, and copying resumes at the record it
+  // began (the resume point passes over a torn line), so the record is neither lost nor doubled.
+  // Only our own records are looked for; past that length, the line is ended instead, so the
+  // next record starts on a line of its own.
+  constexpr off_t kLongestRecord = 1 << 20;
+  char buf[64 * 1024];
+  off_t keep = -1;  // the length up to and with the last '\n'
+  off_t end = size;
+  while (keep < 0 && end > 0 && size - end < kLongestRecord) {
+    off_t begin = std::max<off_t>(0, end - static_cast<off_t>(sizeof(buf)));
+    ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - begin), begin);
+    if (n != end - begin) break;
+    for (ssize_t i = n - 1; i >= 0 && keep < 0; --i) {
+      if (buf[i] == '\n') keep = begin + i + 1;
+    }
+    end = begin;
+  }
+  if (keep < 0 && end == 0) keep = 0;  // the whole file is one torn record
+  if (keep >= 0 && ::ftruncate(fd, keep) == 0) {
+    spdlog::warn(
+        "CRI log \"{}\": dropped a torn record of {} bytes (dockershim stopped while "
+        "writing it); it is copied again",
+        path_, size - keep);
+    return;
+  }
+  if (::write(fd, "\n", 1) != 1) {
+    spdlog::warn("end torn last line of CRI log \"{}\": {}", path_, std::strerror(errno));
+  }
 }
 
 Status CriLogFile::open() {
@@ -97,6 +126,7 @@ Status CriLogFile::reopen() {
   int fd = -1;
   Status st = openFd(fd);
   if (!st) return st;  // keep writing to the old file; kubelet renames it back on failure
+  DS_FAULT_POINT("reopen_container_log.after_open");
   close();
   fd_ = fd;
   writeFailing_ = false;
@@ -105,6 +135,17 @@ Status CriLogFile::reopen() {
 
 void CriLogFile::write(std::string& out) {
   std::size_t done = 0;
+#ifdef DOCKERSHIM_FAULT_POINTS
+  // Test builds: the first record goes out in two writes with a fault point between them (the
+  // same bytes either way), so a test can kill dockershim in the middle of a line.
+  if (fd_ >= 0 && !out.empty()) {
+    std::size_t half = std::min(out.find('\n'), out.size()) / 2;
+    if (half > 0 && ::write(fd_, out.data(), half) == static_cast<ssize_t>(half)) {
+      done = half;
+      DS_FAULT_POINT("log_copier.mid_line");
+    }
+  }
+#endif
   while (done < out.size() && fd_ >= 0) {
     ssize_t n = ::write(fd_, out.data() + done, out.size() - done);
     if (n < 0 && errno == EINTR) continue;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 
 #include "dockershim/status.h"
@@ -19,8 +21,8 @@ class CriLogFile {
   CriLogFile& operator=(const CriLogFile&) = delete;
 
   // Opens (creating it, and its parent folder when only that is missing; kubelet normally
-  // creates it). Ends a torn last line so the next record starts on a line of its own.
-  // FAILED_PRECONDITION for a symlink or anything but a regular file.
+  // creates it). A torn last record (dockershim killed while writing it) is cut off: copying
+  // resumes at it. FAILED_PRECONDITION for a symlink or anything but a regular file.
   Status open();
   // Opens the path anew (kubelet renamed the old file) and closes the old file; on failure the
   // old file stays in use.
@@ -34,6 +36,8 @@ class CriLogFile {
 
  private:
   Status openFd(int& fd);
+  // Cuts off a last line without its '\n' (see the .cc).
+  void dropTornRecord(int fd, off_t size);
 
   const std::string id_;
   const std::string path_;

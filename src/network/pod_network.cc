@@ -19,6 +19,7 @@
 #include <sstream>
 #include <type_traits>
 
+#include "common/fault_point.h"
 #include "common/netns.h"
 #include "network/cni_result.h"
 
@@ -26,7 +27,6 @@ namespace dockershim::network {
 
 namespace {
 
-constexpr char kRecordKind[] = "dockershim-cni-record-v1";
 // A failed ADD is undone, and a DEL that follows a call killed at its deadline still runs: both
 // get this long of their own.
 constexpr std::chrono::seconds kCleanupBudget{30};
@@ -79,64 +79,6 @@ Status bringUpLoopback(const std::string& netnsPath) {
     ::close(fd);
     return st;
   });
-}
-
-nlohmann::json encodeArgs(const RuntimeArgs& args) {
-  nlohmann::json out = nlohmann::json::object();
-  nlohmann::json pms = nlohmann::json::array();
-  for (const auto& pm : args.portMappings) {
-    pms.push_back({{"hostPort", pm.hostPort},
-                   {"containerPort", pm.containerPort},
-                   {"protocol", pm.protocol},
-                   {"hostIP", pm.hostIp}});
-  }
-  out["portMappings"] = pms;
-  if (args.bandwidth) {
-    out["bandwidth"] = {{"ingressRate", args.bandwidth->ingressRate},
-                        {"ingressBurst", args.bandwidth->ingressBurst},
-                        {"egressRate", args.bandwidth->egressRate},
-                        {"egressBurst", args.bandwidth->egressBurst}};
-  }
-  if (args.dns) {
-    out["dns"] = {{"servers", args.dns->servers},
-                  {"searches", args.dns->searches},
-                  {"options", args.dns->options}};
-  }
-  nlohmann::json ranges = nlohmann::json::array();
-  for (const auto& set : args.ipRanges) {
-    nlohmann::json s = nlohmann::json::array();
-    for (const auto& r : set) s.push_back({{"subnet", r.subnet}});
-    ranges.push_back(s);
-  }
-  out["ipRanges"] = ranges;
-  return out;
-}
-
-RuntimeArgs decodeArgs(const nlohmann::json& in) {
-  RuntimeArgs args;
-  for (const auto& pm : in.at("portMappings")) {
-    args.portMappings.push_back(
-        {pm.at("hostPort").get<int32_t>(), pm.at("containerPort").get<int32_t>(),
-         pm.at("protocol").get<std::string>(), pm.at("hostIP").get<std::string>()});
-  }
-  if (in.contains("bandwidth")) {
-    const auto& b = in.at("bandwidth");
-    args.bandwidth =
-        Bandwidth{b.at("ingressRate").get<uint64_t>(), b.at("ingressBurst").get<uint64_t>(),
-                  b.at("egressRate").get<uint64_t>(), b.at("egressBurst").get<uint64_t>()};
-  }
-  if (in.contains("dns")) {
-    const auto& d = in.at("dns");
-    args.dns = DnsConfig{d.at("servers").get<std::vector<std::string>>(),
-                         d.at("searches").get<std::vector<std::string>>(),
-                         d.at("options").get<std::vector<std::string>>()};
-  }
-  for (const auto& set : in.at("ipRanges")) {
-    std::vector<IpRange> s;
-    for (const auto& r : set) s.push_back({r.at("subnet").get<std::string>()});
-    args.ipRanges.push_back(std::move(s));
-  }
-  return args;
 }
 
 struct NamespaceAddress {
@@ -194,66 +136,12 @@ Result<std::vector<NamespaceAddress>> namespaceAddresses(const std::string& netn
   return out;
 }
 
-// A record is a file named by the sandbox id: nothing that could name another path.
-bool validSandboxId(const std::string& id) {
-  return !id.empty() && id.find('/') == std::string::npos && id[0] != '.';
-}
-
 }  // namespace
 
-nlohmann::json encodeRecord(const NetworkRecord& record) {
-  nlohmann::json plugins = nlohmann::json::array();
-  for (const auto& p : record.network.plugins) plugins.push_back(p.raw);
-  nlohmann::json network = {{"name", record.network.name},
-                            {"cniVersion", record.network.cniVersion},
-                            {"disableCheck", record.network.disableCheck},
-                            {"plugins", plugins}};
-  nlohmann::json out = {
-      {"kind", kRecordKind},
-      {"sandboxId", record.sandboxId},
-      {"network", network},
-      {"source", record.network.sourcePath},
-      {"pod",
-       {{"namespace", record.pod.podNamespace},
-        {"name", record.pod.name},
-        {"uid", record.pod.uid}}},
-      {"runtimeArgs", encodeArgs(record.args)},
-      {"ifName", record.ifName},
-      {"ips", record.ips},
-  };
-  if (record.result) out["result"] = *record.result;
-  if (record.deleted) out["deleted"] = true;
-  return out;
-}
-
-Result<NetworkRecord> decodeRecord(const std::string& text) {
-  try {
-    auto in = nlohmann::json::parse(text);
-    if (!in.is_object() || in.value("kind", "") != kRecordKind) {
-      return Status(Code::kDataLoss, "not a dockershim CNI record");
-    }
-    NetworkRecord record;
-    record.sandboxId = in.at("sandboxId").get<std::string>();
-    auto network = parseConfList(in.at("network").dump(), in.value("source", ""));
-    if (!network) return Status(Code::kDataLoss, network.status().message());
-    record.network = std::move(*network);
-    record.network.sourcePath = in.value("source", "");
-    const auto& pod = in.at("pod");
-    record.pod = {pod.at("namespace").get<std::string>(), pod.at("name").get<std::string>(),
-                  pod.at("uid").get<std::string>()};
-    record.args = decodeArgs(in.at("runtimeArgs"));
-    record.ifName = in.at("ifName").get<std::string>();
-    record.ips = in.at("ips").get<std::vector<std::string>>();
-    if (in.contains("result")) record.result = in.at("result");
-    record.deleted = in.value("deleted", false);
-    return record;
-  } catch (const std::exception& e) {
-    return Status(Code::kDataLoss, std::string("CNI record: ") + e.what());
-  }
-}
-
 CniManager::CniManager(CniOptions options, CniRunner::Exec exec)
-    : options_(std::move(options)), runner_(options_.binDirs, std::move(exec)) {}
+    : options_(std::move(options)), runner_(options_.binDirs, std::move(exec)) {
+  loadWithoutNetwork();
+}
 
 Result<NetworkConfig> CniManager::currentNetwork() {
   std::lock_guard lock(confMu_);
@@ -305,65 +193,34 @@ std::vector<std::vector<IpRange>> CniManager::ipRanges() {
   return out;
 }
 
-std::string CniManager::recordPath(const std::string& sandboxId) const {
-  return options_.cacheDir + "/dockershim/" + sandboxId;
+NetworkRecord CniManager::newRecord(const PodSetup& pod, const NetworkConfig& network) {
+  NetworkRecord record;
+  record.sandboxId = pod.sandboxId;
+  record.network = network;
+  record.pod = pod.pod;
+  record.args.portMappings = pod.portMappings;
+  record.args.bandwidth = pod.bandwidth;
+  record.args.dns = pod.dns;
+  record.args.ipRanges = ipRanges();
+  return record;
 }
 
-Status CniManager::writeRecord(const NetworkRecord& record) {
-  if (!validSandboxId(record.sandboxId)) {
-    return Status(Code::kInvalidArgument,
-                  "sandbox id \"" + record.sandboxId + "\" is not a file name");
+Status CniManager::reserve(const PodSetup& pod) {
+  auto network = currentNetwork();
+  if (!network) {
+    return Status(Code::kFailedPrecondition,
+                  "network plugin is not ready: " + network.status().message());
   }
-  std::string dir = options_.cacheDir + "/dockershim";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status(Code::kInternal, "create " + dir + ": " + ec.message());
-  std::string path = recordPath(record.sandboxId);
-  std::string tmp = path + ".tmp";
-  std::string text =
-      encodeRecord(record).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status(Code::kInternal, "open " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status(Code::kInternal, "write " + tmp + ": " + why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return Status(Code::kInternal, "store " + path + ": " + why);
-  }
-  return Status::ok();
-}
-
-Result<NetworkRecord> CniManager::readRecord(const std::string& sandboxId) {
-  if (!validSandboxId(sandboxId)) return Status(Code::kNotFound, "no CNI record");
-  std::ifstream in(recordPath(sandboxId), std::ios::binary);
-  if (!in) return Status(Code::kNotFound, "no CNI record for " + sandboxId);
-  std::stringstream text;
-  text << in.rdbuf();
-  return decodeRecord(text.str());
-}
-
-Status CniManager::removeRecord(const std::string& sandboxId) {
-  std::string path = recordPath(sandboxId);
-  // Under ipsMu_, as podIps' reads: a lookup cannot cache what is being removed.
+  NetworkRecord record = newRecord(pod, *network);
+  if (Status st = writeRecord(record); !st) return st.withContext("CNI record");
   std::lock_guard lock(ipsMu_);
-  ips_.erase(sandboxId);
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status(Code::kInternal, "remove " + path + ": " + std::strerror(errno));
-  }
+  reserved_[pod.sandboxId] = std::move(record);
   return Status::ok();
+}
+
+bool CniManager::withoutNetwork(const std::string& sandboxId) {
+  std::lock_guard lock(ipsMu_);
+  return !withoutNetwork_.empty() && withoutNetwork_.count(sandboxId);
 }
 
 Result<std::vector<std::string>> CniManager::setUpNetwork(
@@ -376,17 +233,24 @@ Result<std::vector<std::string>> CniManager::setUpNetwork(
   if (Status st = bringUpLoopback(pod.netnsPath); !st) return st.withContext("loopback");
 
   NetworkRecord record;
-  record.sandboxId = pod.sandboxId;
-  record.network = *network;
-  record.pod = pod.pod;
-  record.args.portMappings = pod.portMappings;
-  record.args.bandwidth = pod.bandwidth;
-  record.args.dns = pod.dns;
-  record.args.ipRanges = ipRanges();
-  if (Status st = writeRecord(record); !st) return st;
+  bool reserved = false;
+  {
+    std::lock_guard lock(ipsMu_);
+    if (auto it = reserved_.find(pod.sandboxId); it != reserved_.end()) {
+      record = std::move(it->second);
+      reserved_.erase(it);
+      reserved = true;
+    }
+  }
+  if (!reserved) {
+    record = newRecord(pod, *network);
+    if (Status st = writeRecord(record); !st) return st;
+  }
 
   PodNetwork target{pod.sandboxId, pod.netnsPath, pod.pod, record.args, record.ifName};
+  DS_FAULT_POINT("run_pod_sandbox.before_cni_add");
   auto added = runner_.add(record.network, target, deadline);
+  if (added) DS_FAULT_POINT("run_pod_sandbox.after_cni_add");
   Result<CniResult> parsed =
       added ? parseCniResult(added->dump()) : Result<CniResult>(added.status());
   if (!parsed) {
@@ -539,17 +403,6 @@ std::vector<std::string> CniManager::podIps(const std::string& sandboxId) {
   if (!record || !record->result) return {};
   ips_[sandboxId] = record->ips;
   return record->ips;
-}
-
-std::vector<std::string> CniManager::recordIds() {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(options_.cacheDir + "/dockershim", ec)) {
-    std::string name = e.path().filename().string();
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) continue;
-    if (validSandboxId(name)) out.push_back(name);
-  }
-  return out;
 }
 
 void CniManager::discard(const std::string& sandboxId) {

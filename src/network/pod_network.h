@@ -60,6 +60,9 @@ struct NetworkRecord {
   bool deleted = false;
 };
 
+// A record is a file named by the sandbox id: nothing that could name another path.
+bool validSandboxId(const std::string& id);
+
 nlohmann::json encodeRecord(const NetworkRecord& record);
 // DATA_LOSS when the text is not such a record.
 Result<NetworkRecord> decodeRecord(const std::string& text);
@@ -75,6 +78,16 @@ class CniManager {
   // The node's pod CIDR(s) from UpdateRuntimeConfig ("10.0.0.0/24" or "v4cidr,v6cidr"):
   // offered as "ipRanges" (one range set per family) to plugins that ask for it.
   void setPodCidr(const std::string& cidrs);
+
+  // Writes the pod's record before its pause container starts (`pod.netnsPath` unused): a
+  // dockershim killed before ADD completed finds, when it starts again, which running sandboxes
+  // never got their network (withoutNetwork()). setUp() then uses the record written here.
+  Status reserve(const PodSetup& pod);
+  // Whether the sandbox is known to have no network: its set-up was cut short by a dockershim
+  // crash (a record found at start without a result, not completed since), or its network was
+  // torn down (StopPodSandbox; a crash may have come before the pause container stopped). Such a
+  // sandbox is not ready.
+  bool withoutNetwork(const std::string& sandboxId);
 
   // ADD on the current default network after bringing up the pod's loopback. On failure DEL is
   // run, the record removed, and the plugin's error returned. Returns the pod's IPs.
@@ -136,6 +149,8 @@ class CniManager {
   Result<NetworkRecord> readRecord(const std::string& sandboxId);
   Status removeRecord(const std::string& sandboxId);
   std::vector<std::vector<IpRange>> ipRanges();
+  void loadWithoutNetwork();
+  NetworkRecord newRecord(const PodSetup& pod, const NetworkConfig& network);
 
   CniOptions options_;
   CniRunner runner_;
@@ -151,6 +166,8 @@ class CniManager {
   std::mutex ipsMu_;
   std::map<std::string, std::vector<std::string>> ips_;  // cache of records' ips
   std::set<std::string> nothingToAdopt_;                 // adopt() found no address there
+  std::set<std::string> withoutNetwork_;                 // see withoutNetwork()
+  std::map<std::string, NetworkRecord> reserved_;        // reserve()d, setUp() not begun
 
   std::mutex lockMu_;
   std::condition_variable lockCv_;

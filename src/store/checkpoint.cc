@@ -300,7 +300,19 @@ Result<DecodedCheckpoint> decodeCheckpoint(std::string_view text) {
 }
 
 CheckpointStore::CheckpointStore(std::string rootDirectory)
-    : dir_((std::filesystem::path(std::move(rootDirectory)) / kSandboxFolder).string()) {}
+    : dir_((std::filesystem::path(std::move(rootDirectory)) / kSandboxFolder).string()) {
+  // Temp files of writes a crash cut short: the checkpoint each was replacing is intact.
+  std::error_code ec;
+  const std::string prefix(kTempTemplate, sizeof(kTempTemplate) - 1 - 6);
+  for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+    if (e.path().filename().string().rfind(prefix, 0) != 0) continue;
+    std::error_code removeEc;
+    if (std::filesystem::remove(e.path(), removeEc)) {
+      spdlog::info("removed \"{}\", left by a checkpoint write that did not finish",
+                   e.path().string());
+    }
+  }
+}
 
 Status CheckpointStore::ensureDirectory() { return makeDirectories(std::filesystem::path(dir_)); }
 

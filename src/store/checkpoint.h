@@ -52,6 +52,7 @@ Result<DecodedCheckpoint> decodeCheckpoint(std::string_view text);
 // file name (not empty, no '/', no leading '.'): INVALID_ARGUMENT otherwise.
 class CheckpointStore {
  public:
+  // Removes temp files a crashed write left behind.
   explicit CheckpointStore(std::string rootDirectory);
   // Atomic: temp file in the same folder, fsync, rename, fsync of the folder.
   Status write(const std::string& sandboxId, const SandboxCheckpoint& cp);

@@ -413,12 +413,28 @@ TEST_CASE("LogCopier resume sources", "[logs]") {
     drain(*copier, c.id);
     CHECK(readLines(c.criLog) == std::vector<std::string>{cri(kT0 + 3, "3")});
   }
-  SECTION("a torn last record is ended before new ones") {
-    append(c.criLog, cri(kT0 + 1, "1") + "\n" + "2026-11-28T10:00:0");
+  SECTION("a record torn by a crash is cut off and copied again whole") {
+    std::string torn = cri(kT0 + 2, "2");
+    append(c.criLog, cri(kT0 + 1, "1") + "\n" + torn.substr(0, torn.size() / 2));
     REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
     drain(*copier, c.id);
-    CHECK(readLines(c.criLog) == std::vector<std::string>{cri(kT0 + 1, "1"), "2026-11-28T10:00:0",
-                                                          cri(kT0 + 2, "2"), cri(kT0 + 3, "3")});
+    CHECK(readLines(c.criLog) ==
+          std::vector<std::string>{cri(kT0 + 1, "1"), cri(kT0 + 2, "2"), cri(kT0 + 3, "3")});
+  }
+  SECTION("a file that is one torn record is emptied, then copied whole") {
+    append(c.criLog, "2026-11-28T10:00:0");
+    REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
+    drain(*copier, c.id);
+    CHECK(readLines(c.criLog) ==
+          std::vector<std::string>{cri(kT0 + 1, "1"), cri(kT0 + 2, "2"), cri(kT0 + 3, "3")});
+  }
+  SECTION("a torn line longer than any record is ended, not cut") {
+    std::string huge(2 << 20, 'x');
+    append(c.criLog, huge);
+    REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
+    drain(*copier, c.id);
+    CHECK(readLines(c.criLog) ==
+          std::vector<std::string>{huge, cri(kT0 + 1, "1"), cri(kT0 + 2, "2"), cri(kT0 + 3, "3")});
   }
 }
 
