@@ -88,7 +88,11 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
       imageName = ref->digest.empty() ? ref->string() : ref->repository() + "@" + ref->digest;
     }
   }
-  auto image = docker_->inspectImage(imageName, ctx.deadline);
+  auto image = inspectImageAny(imageName, ctx);
+  // Also kept under the name as given, which the container list shows: lists from memory then
+  // need not ask Docker.
+  if (image && imageName != config.image().image())
+    (void)inspectImageAny(config.image().image(), ctx);
   if (!image) {
     return image.status().withContext("create container: image \"" + config.image().image() + "\"");
   }

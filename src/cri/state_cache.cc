@@ -139,13 +139,14 @@ void StateCache::invalidate() {
   images_.clear();
 }
 
-void StateCache::syncFrom(uint64_t mark) {
+bool StateCache::syncFrom(uint64_t mark) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (synced_ || !streamUp_ || invalidatedAt_ >= mark) return;
+  if (synced_ || !streamUp_ || invalidatedAt_ >= mark) return false;
   synced_ = true;
   // Images kept while unsynced may predate a change no event told of.
   ++imageEpoch_;
   images_.clear();
+  return true;
 }
 
 size_t StateCache::size() const {

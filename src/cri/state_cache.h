@@ -68,7 +68,8 @@ class StateCache {
   // Docker until a full list asked for after this syncs again.
   void invalidate();
   // A full list asked for at generation `mark` has been applied.
-  void syncFrom(uint64_t mark);
+  // True when this call made the cache synced.
+  bool syncFrom(uint64_t mark);
   size_t size() const;
 
  private:

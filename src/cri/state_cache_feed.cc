@@ -1,4 +1,6 @@
 // The state cache's feed and readers: what keeps cri/state_cache.h equal to Docker.
+#include <spdlog/spdlog.h>
+
 #include <set>
 
 #include "common/json_util.h"
@@ -9,6 +11,8 @@ namespace dockershim::cri {
 
 namespace {
 constexpr auto kRefreshTimeout = std::chrono::seconds(10);
+// How long a list served from memory waits for Docker to name an image it has not kept.
+constexpr auto kImageLookupBudget = std::chrono::milliseconds(250);
 }  // namespace
 
 void CriService::startStateCache() {
@@ -77,7 +81,10 @@ void CriService::onListed(const nlohmann::json& list, uint64_t mark) {
   for (const auto& id : cache_->ids()) {
     if (!present.count(id)) cache_->erase(id, mark);
   }
-  cache_->syncFrom(mark);
+  if (cache_->syncFrom(mark)) {
+    spdlog::info("state cache synced: {} containers and sandboxes served from memory",
+                 cache_->size());
+  }
 }
 
 Result<nlohmann::json> CriService::inspectAny(const std::string& id, const CallContext& ctx) {
@@ -103,6 +110,9 @@ Result<nlohmann::json> CriService::inspectImageAny(const std::string& nameOrId,
   if (cache_) {
     if (inspect) {
       cache_->putImage(nameOrId, *inspect, epoch);
+      // Containers name their image by ID (ContainerStatus asks by it): kept under it too.
+      std::string id = common::jsonString(*inspect, "Id");
+      if (!id.empty() && id != nameOrId) cache_->putImage(id, *inspect, epoch);
     } else if (inspect.status().code() == Code::kNotFound) {
       cache_->putImage(nameOrId, nlohmann::json(), epoch);  // known absent, until an event
     }
@@ -125,7 +135,12 @@ Result<nlohmann::json> CriService::listAny(const nlohmann::json& filters, bool s
     std::string configured = common::jsonString(*e.summary, "Image");
     std::string imageId = common::jsonString(*e.summary, "ImageID");
     if (sandboxes || configured.empty() || configured == imageId) continue;
-    auto image = inspectImageAny(configured, ctx);
+    // Not known yet: Docker is asked, briefly. A list served from memory must not wait out its
+    // deadline on a Docker that does not answer; the name stays as created then.
+    CallContext brief = ctx;
+    brief.deadline = std::min(ctx.deadline, docker::deadlineIn(kImageLookupBudget));
+    auto image = inspectImageAny(configured, brief);
+    if (!image && image.status().code() != Code::kNotFound) continue;
     if (!image || common::jsonString(*image, "Id") != imageId) out.back()["Image"] = imageId;
   }
   return out;

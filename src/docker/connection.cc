@@ -1,5 +1,6 @@
 #include "docker/connection.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <boost/asio/error.hpp>
@@ -203,17 +204,30 @@ ConnectionPool::ConnectionPool(std::string socketPath, size_t maxIdle)
     : socketPath_(std::move(socketPath)), maxIdle_(maxIdle) {}
 
 std::unique_ptr<Connection> ConnectionPool::acquire(bool& reused) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!idle_.empty()) {
-      auto conn = std::move(idle_.back());
+  for (;;) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (idle_.empty()) break;
+      conn = std::move(idle_.back());
       idle_.pop_back();
+    }
+    // An idle connection has nothing to read: readable means Docker closed it (it went away, or
+    // dropped an idle connection). Such a one is not used, so a request is not lost on it.
+    pollfd p{conn->nativeHandle(), POLLIN | POLLRDHUP, 0};
+    if (p.fd >= 0 && ::poll(&p, 1, 0) == 0) {
       reused = true;
       return conn;
     }
   }
   reused = false;
   return std::make_unique<Connection>(socketPath_);
+}
+
+void ConnectionPool::clear() {
+  std::vector<std::unique_ptr<Connection>> dead;
+  std::lock_guard<std::mutex> lock(mu_);
+  dead.swap(idle_);
 }
 
 void ConnectionPool::release(std::unique_ptr<Connection> conn) {

@@ -70,6 +70,8 @@ class ConnectionPool {
 
   std::unique_ptr<Connection> acquire(bool& reused);
   void release(std::unique_ptr<Connection> conn);
+  // Closes every idle connection: one was found dead (dockerd restarted), so all are.
+  void clear();
   const std::string& socketPath() const { return socketPath_; }
 
  private:

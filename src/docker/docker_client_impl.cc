@@ -179,13 +179,16 @@ Result<Response> DockerClientImpl::callOnce(const Request& request, Deadline dea
     return Status(Code::kFailedPrecondition, "no Docker API version in common (dockershim speaks " +
                                                  supportedApiRange() + ")");
   }
-  // A reused keep-alive connection may have been closed by Docker while idle; that fails with
-  // nothing received, and Docker cannot have acted on the request, so it is sent once more.
+  // A reused keep-alive connection may have been closed by Docker while idle (or by a dockerd
+  // that restarted since); that fails with nothing received, and Docker cannot have acted on the
+  // request, so it is sent once more on a new connection, and the other idle ones, as dead, are
+  // closed.
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
     auto conn = pool_.acquire(reused);
-    // A POST is not sent twice: Docker may have acted on it (a create would leak a container).
-    const bool retriable = reused && attempt == 0 && request.method != "POST";
+    // A POST is sent again only when it could not be written: once written, Docker may have acted
+    // on it (a create would leak a container).
+    const bool retriable = reused && attempt == 0;
     Status st;
     if (!conn->open()) st = conn->connect(deadline);
     if (st.isOk()) st = conn->writeRequest(req, deadline);
@@ -199,8 +202,12 @@ Result<Response> DockerClientImpl::callOnce(const Request& request, Deadline dea
         return resp;
       }
       st = resp.status();
-      if (retriable && !gotBytes && st.code() == Code::kUnavailable) continue;
+      if (retriable && !gotBytes && st.code() == Code::kUnavailable) {
+        pool_.clear();
+        if (request.method != "POST") continue;
+      }
     } else if (retriable && st.code() == Code::kUnavailable) {
+      pool_.clear();
       continue;
     }
     record(request.operation, start, st, 0, request);

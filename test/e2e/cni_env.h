@@ -105,11 +105,12 @@ class CniEnv {
     writeText(confDir() + "/" + file, conf.dump(2));
   }
 
-  Shim& start(const ShimLaunch& launch = {}) {
-    shim_ = TestBed::get().startShim(
-        {"--network-plugin=cni", "--cni-conf-dir=" + confDir(), "--cni-cache-dir=" + cacheDir(),
-         std::string("--cni-bin-dir=") + CNI_TEST_BIN_DIR, "--root-directory=" + dir_ + "/root"},
-        "cni-" + name_, true, launch);
+  Shim& start(const ShimLaunch& launch = {}, const std::vector<std::string>& extraArgs = {}) {
+    std::vector<std::string> args = {
+        "--network-plugin=cni", "--cni-conf-dir=" + confDir(), "--cni-cache-dir=" + cacheDir(),
+        std::string("--cni-bin-dir=") + CNI_TEST_BIN_DIR, "--root-directory=" + dir_ + "/root"};
+    args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+    shim_ = TestBed::get().startShim(args, "cni-" + name_, true, launch);
     return *shim_;
   }
   void stop() { shim_.reset(); }
@@ -158,6 +159,15 @@ inline v1::PodSandboxStatus sandboxStatus(Shim& shim, const std::string& id) {
   INFO(describe(s));
   REQUIRE(s.ok());
   return resp.status();
+}
+
+// Docker containers (any state) whose name holds `text`.
+inline int dockerContainersNamed(const std::string& text) {
+  std::string out;
+  runCommand("DOCKER_HOST=unix://" + TestBed::get().dockerSocket() +
+                 " docker ps -a --format '{{.Names}}' 2>/dev/null | grep -c -- '" + text + "'",
+             &out);
+  return std::atoi(out.c_str());
 }
 
 // Polls `probe` for up to `limit`.

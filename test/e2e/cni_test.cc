@@ -39,15 +39,6 @@ const v1::RuntimeCondition* networkCondition(const v1::StatusResponse& resp) {
   return nullptr;
 }
 
-// Docker containers (any state) whose name holds `text`.
-int dockerContainersNamed(const std::string& text) {
-  std::string out;
-  runCommand("DOCKER_HOST=unix://" + TestBed::get().dockerSocket() +
-                 " docker ps -a --format '{{.Names}}' 2>/dev/null | grep -c -- '" + text + "'",
-             &out);
-  return std::atoi(out.c_str());
-}
-
 v1::ContainerConfig webServer(const std::string& text) {
   return containerConfig("web", {"sh", "-c",
                                  "mkdir -p /www && echo " + text +

@@ -216,16 +216,22 @@ std::unique_ptr<PrivateDocker> TestBed::startPrivateDocker(
   fs::create_directories(d->dir);
   d->socket = d->dir + "/docker.sock";
   d->log = d->dir + "/dockerd.log";
-  auto argv = dockerdArgs(d->dir);
-  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
-  d->process = Process::spawn(argv, d->log);
-  d->client = waitForDocker(d->socket, d->process);
+  d->argv = dockerdArgs(d->dir);
+  d->argv.insert(d->argv.end(), extraArgs.begin(), extraArgs.end());
+  d->start();
   std::ifstream in(busyboxTar_, std::ios::binary);
   std::string tar((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   Status st =
       d->client->importImage(tar, "busybox", "latest", {R"(CMD ["sh"])"}, docker::deadlineIn(120s));
   if (!st) throw std::runtime_error("import busybox into " + name + ": " + st.message());
   return d;
+}
+
+void PrivateDocker::stop() { process.stop(30s); }
+
+void PrivateDocker::start() {
+  process = Process::spawn(argv, log);
+  client = waitForDocker(socket, process);
 }
 
 PrivateDocker::~PrivateDocker() {

@@ -32,6 +32,11 @@ struct PrivateDocker {
   Process process;
   std::unique_ptr<docker::DockerClientImpl> client;
   std::string dir;
+  std::vector<std::string> argv;  // how it was started
+  // SIGTERM, and wait for it to exit (its containers stop unless it runs with live-restore).
+  void stop();
+  // Started again as before (same data root); returns once it answers.
+  void start();
   ~PrivateDocker();
 };
 
