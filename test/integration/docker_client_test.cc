@@ -218,6 +218,40 @@ TEST_CASE("the pool keeps connections alive and survives Docker closing idle one
   CHECK(infoCount == 20 + 1 + 16 * 25);
 }
 
+TEST_CASE("after a Docker restart no idle connection is used: a POST goes out on a new one",
+          "[integration]") {
+  std::atomic<int> creates{0};
+  FakeDocker fake([&](const FakeRequest& r) {
+    if (r.target == "/version") return versionReply();
+    if (r.method == "POST") {
+      ++creates;
+      return jsonReply(201, R"({"Id":"abc","Warnings":[]})");
+    }
+    // Slow enough that concurrent callers each hold a connection.
+    std::this_thread::sleep_for(20ms);
+    return jsonReply(200, R"({"ok":true})");
+  });
+  docker::DockerClientImpl client(fake.socketPath());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&] { (void)client.info(docker::deadlineIn(5s)); });
+  }
+  for (auto& t : threads) t.join();
+  int before = fake.connectionsAccepted();
+  REQUIRE(before >= 3);
+
+  // dockerd went away and came back: every idle connection is closed on its side.
+  fake.dropConnections();
+  std::this_thread::sleep_for(50ms);
+  auto id = client.createContainer("c", nlohmann::json::object(), "1.41", docker::deadlineIn(5s));
+  INFO(id.status().toString());
+  REQUIRE(id);
+  CHECK(*id == "abc");
+  CHECK(creates == 1);
+  for (int i = 0; i < 5; ++i) CHECK(client.info(docker::deadlineIn(5s)));
+  CHECK(fake.connectionsAccepted() == before + 1);
+}
+
 TEST_CASE("an upgraded connection carries Docker's multiplexed stream both ways", "[integration]") {
   FakeDocker fake([](const FakeRequest& r) {
     if (r.target == "/version") return versionReply();
