@@ -15,6 +15,7 @@
 #include "metrics_scrape.h"
 #include "report.h"
 #include "scenario.h"
+#include "soak.h"
 #include "workload.h"
 
 using namespace dockershim;
@@ -130,6 +131,34 @@ int main(int argc, char** argv) {
                                     "a compare folder's results.json");
   report->add_option("folder", reportFrom, "the compare folder")->required();
 
+  auto* soak = app.add_subcommand(
+      "soak",
+      "cycle pods one after another through their whole life (run, create, start, exec, log, "
+      "stop, remove) while sampling the daemon's memory, descriptors and threads; report the "
+      "slopes and what is left over (exit 0: nothing left over and descriptors and threads back "
+      "to their baseline, 1: not, 2: could not run)");
+  SoakOptions soakOptions;
+  std::string soakOut;
+  std::vector<std::string> watch;
+  soak->add_option("--endpoint", soakOptions.endpoint, "CRI endpoint")->required();
+  soak->add_option("--pid", soakOptions.pid, "the daemon's pid (sampled)")->required();
+  soak->add_option("--lifecycles", soakOptions.lifecycles, "pod lifecycles")->capture_default_str();
+  soak->add_option("--warmup", soakOptions.warmup, "lifecycles before the baseline sample")
+      ->capture_default_str();
+  soak->add_option("--sample-every", soakOptions.sampleEvery, "lifecycles between samples")
+      ->capture_default_str();
+  soak->add_option("--image", soakOptions.image, "the container image (present on the node)")
+      ->capture_default_str();
+  soak->add_option("--log-root", soakOptions.logRoot, "where pod log folders are made")
+      ->capture_default_str();
+  soak->add_option("--docker-socket", soakOptions.dockerSocket,
+                   "Docker's socket, to count containers left over");
+  soak->add_option("--watch", watch,
+                   "label=folder whose files must not grow (checkpoints, CNI records, IPAM "
+                   "allocations, …); repeatable");
+  soak->add_option("--out", soakOut, "folder for soak.json");
+  soak->add_flag("--no-progress", noProgress, "no progress lines on stderr");
+
   CLI11_PARSE(app, argc, argv);
 
   struct sigaction sa {};
@@ -138,6 +167,27 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &sa, nullptr);
   ::sigaction(SIGTERM, &sa, nullptr);
 
+  if (soak->parsed()) {
+    for (const auto& w : watch) {
+      auto eq = w.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::fprintf(stderr, "--watch %s: want label=folder\n", w.c_str());
+        return 2;
+      }
+      soakOptions.watchDirs[w.substr(0, eq)] = w.substr(eq + 1);
+    }
+    soakOptions.watchDirs.emplace("log files", soakOptions.logRoot);
+    if (soakOptions.lifecycles <= 0 || soakOptions.sampleEvery <= 0 || soakOptions.warmup <= 0 ||
+        soakOptions.warmup > soakOptions.lifecycles) {
+      std::fprintf(stderr, "soak: want 0 < --warmup <= --lifecycles and --sample-every > 0\n");
+      return 2;
+    }
+    soakOptions.progress = !noProgress;
+    auto result = runSoak(soakOptions, gStop);
+    std::fputs(soakSummary(result).c_str(), stdout);
+    if (!soakOut.empty() && !writeJson(soakOut, "soak.json", result)) return 2;
+    return result["ok"].get<bool>() ? 0 : 1;
+  }
   if (compare->parsed()) {
     try {
       cmp.steady = durationOption(cmpSteady, "--steady");

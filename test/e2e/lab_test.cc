@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "e2e/cni_env.h"
 #include "e2e/pod_util.h"
 
 using namespace dockershim;
@@ -225,4 +226,57 @@ TEST_CASE("lab: compare runs both chains on private runtimes and writes the repo
   // "[/]": the shell running pgrep holds the pattern itself, not the text.
   runCommand("pgrep -af '[/]" + work.substr(1) + "' || true", &procs);
   CHECK(procs.empty());
+}
+
+TEST_CASE("lab: soak cycles pods and leaves nothing; descriptors and threads come back",
+          "[lab][soak]") {
+  int lifecycles = 100;
+  if (const char* env = std::getenv("DOCKERSHIM_E2E_SOAK_LIFECYCLES")) lifecycles = std::atoi(env);
+  REQUIRE(lifecycles >= 20);
+  auto& bed = TestBed::get();
+  CniEnv env("soak");
+  env.writeConf("10-net.conflist", env.conflist());
+  auto& shim = env.start();
+  const std::string out = env.dir() + "/soak-out";
+  const int warmup = std::max(20, lifecycles / 10);
+  std::vector<std::string> args = {
+      LAB_BINARY,
+      "soak",
+      "--endpoint=unix://" + shim.socket,
+      "--pid=" + std::to_string(shim.process.pid()),
+      "--lifecycles=" + std::to_string(lifecycles),
+      "--warmup=" + std::to_string(warmup),
+      "--sample-every=" + std::to_string(std::max(10, (lifecycles - warmup) / 10)),
+      "--docker-socket=" + bed.dockerSocket(),
+      "--watch=checkpoints=" + env.dir() + "/root/sandbox",
+      "--watch=cni-records=" + env.cacheDir() + "/dockershim",
+      "--watch=ipam=" + env.dir() + "/ipam/" + env.network(),
+      "--log-root=" + env.dir() + "/soak-logs",
+      "--out=" + out,
+      "--no-progress"};
+  std::string cmd;
+  for (const auto& a : args) cmd += "'" + a + "' ";
+  std::string output;
+  int rc = runCommand(cmd + "2>&1", &output);
+  INFO(output);
+  WARN("soak of " << lifecycles << " pod lifecycles:\n" << output);
+  CHECK(rc == 0);
+  auto r = nlohmann::json::parse(readFile(out + "/soak.json"), nullptr, false);
+  REQUIRE_FALSE(r.is_discarded());
+  CHECK(r["lifecycles"] == lifecycles);
+  CHECK(r["failures"].empty());
+  for (const auto& [label, grew] : r["leftovers"].items()) {
+    INFO(label);
+    CHECK(grew == 0);
+  }
+  CHECK(r["leftovers"].size() == 5);
+  CHECK(r["backToBaseline"] == true);
+  CHECK(r["ok"] == true);
+  // Every ADD had its DEL.
+  std::map<std::string, int> adds, dels;
+  for (const auto& c : env.calls()) {
+    (c["command"] == "ADD" ? adds : dels)[c.value("containerId", "")]++;
+  }
+  CHECK(adds.size() == static_cast<size_t>(lifecycles));
+  CHECK(adds == dels);
 }
