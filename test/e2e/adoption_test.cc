@@ -245,12 +245,19 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
   // compat: cri-dockerd's ListPodSandbox (core/sandbox_list.go) adds checkpoint-only sandboxes
   // as NOTREADY with name and namespace, so kubelet's GC stops and removes them.
   // The state cache learns of the removal from Docker's event stream: wait for it (bounded).
+  // `rm -f` sends "die" before "destroy"; between the two the pause container is merely exited,
+  // so wait until the status says it is gone, not only until the list says NOTREADY.
   std::vector<v1::PodSandbox> all;
   const v1::PodSandbox* orphan = nullptr;
+  v1::PodSandboxStatusResponse status;
   for (int i = 0; i < 100; ++i) {
     all = listPods(shim);
     orphan = findPod(all, sandboxId);
-    if (orphan == nullptr || orphan->state() == v1::SANDBOX_NOTREADY) break;
+    if (orphan == nullptr) break;
+    if (orphan->state() == v1::SANDBOX_NOTREADY &&
+        podStatus(shim, sandboxId, &status).error_code() == grpc::StatusCode::NOT_FOUND) {
+      break;
+    }
     std::this_thread::sleep_for(50ms);
   }
   REQUIRE(orphan != nullptr);
@@ -264,7 +271,6 @@ TEST_CASE("a cri-dockerd sandbox whose pause container is gone is NOTREADY until
   byId.set_id(sandboxId);
   CHECK(listPods(shim, byId).size() == 1);
   // No pause container to inspect: NOT_FOUND, as cri-dockerd answers.
-  v1::PodSandboxStatusResponse status;
   CHECK(podStatus(shim, sandboxId, &status).error_code() == grpc::StatusCode::NOT_FOUND);
 
   auto stopped = stopPod(shim, sandboxId);
