@@ -4,47 +4,41 @@
 #include <string>
 #include <vector>
 
-// The lab's charts, drawn by the lab itself as SVG and as PNG (a small rasteriser with a 5×7
-// bitmap font; zlib for PNG's deflate): grouped bars (a value per runtime per category) and
-// lines (a value per runtime against a number, e.g. pod count).
+// The lab's charts, drawn with Cairo (antialiased, fontconfig's sans-serif font) from one
+// drawing routine into PNG, SVG and PDF:
+//   bars     a value per runtime (series) per category, grouped, each bar labelled;
+//   lines    a value per runtime against a number (pod count), with markers;
+//   stacked  one horizontal bar per category split into segments (series), e.g. where one
+//            call's time goes hop by hop, labelled with each segment and the total.
 namespace dockershim::lab {
 
 struct Chart {
-  enum class Kind { kBars, kLines };
+  enum class Kind { kBars, kLines, kStacked };
   Kind kind = Kind::kBars;
   std::string title;
-  std::string yLabel;
-  std::string xLabel;                   // lines only
-  std::vector<std::string> series;      // legend: one per runtime
-  std::vector<std::string> categories;  // bars: groups along the x axis
-  // bars: values[category][series]; lines: values[series][point], at xs[point].
+  std::string subtitle;                 // a line under the title (what was measured)
+  std::string yLabel;                   // bars, lines: the value axis; stacked: unused
+  std::string xLabel;                   // lines: the number axis; stacked: the value axis
+  std::vector<std::string> series;      // legend: one per runtime, or per segment
+  std::vector<std::string> categories;  // bars: groups along x; stacked: one bar each
+  // bars, stacked: values[category][series]; lines: values[series][point], at xs[point].
   std::vector<std::vector<double>> values;
   std::vector<double> xs;
 };
 
 std::string renderSvg(const Chart& chart);
 std::string renderPng(const Chart& chart);
+std::string renderPdf(const Chart& chart);
 
-// The drawing surface behind renderPng, exposed for tests.
-class Canvas {
- public:
-  Canvas(int width, int height, uint32_t background = 0xffffff);
-  int width() const { return width_; }
-  int height() const { return height_; }
-  uint32_t pixel(int x, int y) const;  // 0xRRGGBB
-  void fillRect(int x, int y, int w, int h, uint32_t color);
-  void line(int x0, int y0, int x1, int y1, uint32_t color, int thickness = 1);
-  // Text in the 5×7 font scaled by `scale`; (x, y) is the top-left corner.
-  void text(int x, int y, const std::string& s, uint32_t color, int scale);
-  static int textWidth(const std::string& s, int scale) {
-    return static_cast<int>(s.size()) * 6 * scale;
-  }
-  std::string png() const;
-
- private:
-  void set(int x, int y, uint32_t color);
-  int width_, height_;
-  std::vector<uint8_t> rgb_;
+// The chart's pixels as renderPng draws them (tests).
+struct Raster {
+  int width = 0, height = 0;
+  std::vector<uint32_t> rgb;  // 0xRRGGBB, row by row
+  uint32_t pixel(int x, int y) const { return rgb[static_cast<size_t>(y * width + x)]; }
 };
+Raster rasterize(const Chart& chart);
+
+// The colour of series i (0xRRGGBB).
+uint32_t seriesColor(size_t i);
 
 }  // namespace dockershim::lab

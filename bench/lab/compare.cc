@@ -4,15 +4,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 
 #include "chart.h"
 #include "common/small_file.h"
 #include "private_chain.h"
+#include "report_html.h"
 #include "workload.h"
 
 namespace dockershim::lab {
@@ -154,6 +157,7 @@ std::map<std::pair<std::string, int>, Aggregate> aggregate(const nlohmann::json&
 void saveChart(const Chart& chart, const std::string& out, const std::string& name) {
   writeFile(out + "/" + name + ".svg", renderSvg(chart));
   writeFile(out + "/" + name + ".png", renderPng(chart));
+  writeFile(out + "/" + name + ".pdf", renderPdf(chart));
 }
 
 std::string fmt(const char* f, double v) {
@@ -244,6 +248,50 @@ std::string perCallSection(const nlohmann::json& runs, const std::vector<std::st
     }
   }
   return md + "\n";
+}
+
+// report.md's split of pod startup at `pods`: for the runtimes whose metrics tell it
+// (dockershim), each start call's mean time as Docker's, the CNI plugins' and its own.
+std::string startupShareSection(const nlohmann::json& runs,
+                                const std::vector<std::string>& runtimes, int pods) {
+  const std::vector<std::string> methods = {"RunPodSandbox", "CreateContainer", "StartContainer",
+                                            "per_pod"};
+  std::string md;
+  for (const auto& name : runtimes) {
+    // method -> (mean, docker, network, dockershim), each over rounds
+    std::map<std::string, std::array<std::vector<double>, 4>> by;
+    for (const auto& r : runs) {
+      if (r["runtime"] != name || r["pods"].get<int>() != pods) continue;
+      const auto& share = field(field(field(r, "result"), "startup"), "share_ms");
+      if (!share.is_object()) continue;
+      for (const auto& m : methods) {
+        if (!share.contains(m)) continue;
+        auto& v = by[m];
+        const auto& e = share[m];
+        v[0].push_back(m == "per_pod"
+                           ? num(e, {"dockershim"}) + num(e, {"docker"}) + num(e, {"network"})
+                           : num(e, {"mean"}));
+        v[1].push_back(num(e, {"docker"}));
+        v[2].push_back(num(e, {"network"}));
+        v[3].push_back(num(e, {"dockershim"}));
+      }
+    }
+    if (by.empty()) continue;
+    md += "\n" + name +
+          ": where pod startup's time goes (means in ms over the batch, from "
+          "dockershim's metrics): each start call's time inside Docker's API, in the CNI "
+          "plugins, and dockershim's own.\n\n";
+    md += "| call | mean | Docker | CNI | dockershim |\n| --- | --- | --- | --- | --- |\n";
+    for (const auto& m : methods) {
+      auto it = by.find(m);
+      if (it == by.end()) continue;
+      const auto& v = it->second;
+      md += "| " + (m == "per_pod" ? std::string("per pod (the three)") : m) + " | " +
+            fmt("%.2f", mean(v[0])) + " | " + fmt("%.2f", mean(v[1])) + " | " +
+            fmt("%.2f", mean(v[2])) + " | " + fmt("%.2f", mean(v[3])) + " |\n";
+    }
+  }
+  return md.empty() ? md : "## Pod startup at " + std::to_string(pods) + " pods\n" + md + "\n";
 }
 
 }  // namespace
@@ -339,6 +387,65 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
   saveChart(memory, out, "memory");
   saveChart(cpu, out, "cpu");
   saveChart(latency, out, "latency");
+  // Where the time of one call, and of a pod's start, goes hop by hop: for the first runtime
+  // whose metrics tell (dockershim).
+  std::string hopCharts;
+  for (const auto& name : runtimes) {
+    std::map<std::string, std::array<std::vector<double>, 4>> calls, starts;
+    for (const auto& r : runs) {
+      if (r["runtime"] != name || r["pods"].get<int>() != headline) continue;
+      const auto& res = field(r, "result");
+      if (const auto& perCall = field(res, "per_call"); perCall.is_object()) {
+        for (const auto& [rpc, e] : perCall.items()) {
+          // ExecSync starts a process: 40 ms would flatten every other bar.
+          if (!e.contains("hops_ms") || rpc == "ExecSync") continue;
+          const auto& h = e["hops_ms"];
+          auto& v = calls[rpc];
+          v[0].push_back(num(h, {"transport"}));
+          v[1].push_back(num(h, {"dockershim"}));
+          v[2].push_back(num(h, {"docker"}));
+          v[3].push_back(num(h, {"network"}));
+        }
+      }
+      if (const auto& share = field(field(res, "startup"), "share_ms"); share.is_object()) {
+        for (const char* rpc : {"RunPodSandbox", "CreateContainer", "StartContainer"}) {
+          if (!share.contains(rpc)) continue;
+          auto& v = starts[rpc];
+          v[1].push_back(num(share[rpc], {"dockershim"}));
+          v[2].push_back(num(share[rpc], {"docker"}));
+          v[3].push_back(num(share[rpc], {"network"}));
+        }
+      }
+    }
+    auto stacked = [&](const std::map<std::string, std::array<std::vector<double>, 4>>& by,
+                       bool transport) {
+      Chart c{.kind = Chart::Kind::kStacked, .xLabel = "ms, mean per call"};
+      c.series = {"dockershim", "Docker API", "CNI plugins"};
+      if (transport) c.series.insert(c.series.begin(), "gRPC transport");
+      for (const auto& [rpc, v] : by) {
+        c.categories.push_back(rpc);
+        std::vector<double> row;
+        for (size_t i = transport ? 0 : 1; i < 4; ++i) row.push_back(mean(v[i]));
+        c.values.push_back(row);
+      }
+      return c;
+    };
+    if (!calls.empty()) {
+      Chart c = stacked(calls, true);
+      c.title = "Where each call's time goes: " + name + at;
+      c.subtitle = "Client-seen mean, split by dockershim's metrics";
+      saveChart(c, out, "hops");
+      hopCharts += "![where each call's time goes](hops.png)\n\n";
+    }
+    if (!starts.empty()) {
+      Chart c = stacked(starts, false);
+      c.title = "Pod startup, call by call: " + name + at;
+      c.subtitle = "Mean time of each start call during the batch, split by dockershim's metrics";
+      saveChart(c, out, "startup_hops");
+      hopCharts += "![where pod startup's time goes](startup_hops.png)\n\n";
+    }
+    if (!hopCharts.empty()) break;
+  }
   // Cost against pod count.
   auto line = [&](const std::string& title, const std::string& y, auto value) {
     Chart c{.kind = Chart::Kind::kLines,
@@ -403,6 +510,8 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
   }
   md += "\n![memory](memory.png) ![cpu](cpu.png) ![latency](latency.png)\n\n";
   md += perCallSection(runs, runtimes, headline);
+  md += startupShareSection(runs, runtimes, headline);
+  md += hopCharts;
   md +=
       "## Cost against pod count\n\n![cpu vs pods](cpu_vs_pods.png) "
       "![memory vs pods](memory_vs_pods.png) ![latency vs pods](latency_vs_pods.png)\n\n";
@@ -431,6 +540,26 @@ void writeReport(const nlohmann::json& results, const std::string& out) {
       "own time and time inside Docker (from dockershim's metrics); runs.csv and "
       "groups.csv have every run, results.json every sample.\n";
   writeFile(out + "/report.md", md);
+  // The same, as one page with the charts inline (their SVG), for a browser.
+  writeFile(
+      out + "/report.html", reportHtml(md, [&out](const std::string& file, const std::string& alt) {
+        std::string stem = file.substr(0, file.rfind('.'));
+        std::ifstream svg(out + "/" + stem + ".svg", std::ios::binary);
+        if (!svg) return "<em>(" + alt + ": no chart)</em>";
+        std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+        // The SVG's own XML declaration has no place inside HTML.
+        if (text.rfind("<?xml", 0) == 0) text.erase(0, text.find('>') + 1);
+        // Every chart names its glyphs and clips alike ("glyph0-1"): one page needs
+        // them apart.
+        for (const char* ref : {"id=\"", "href=\"#", "url(#"}) {
+          std::string from = ref, to = from + stem + "-";
+          for (size_t at = text.find(from); at != std::string::npos;
+               at = text.find(from, at + to.size())) {
+            text.replace(at, from.size(), to);
+          }
+        }
+        return "<div role=\"img\" aria-label=\"" + alt + "\">" + text + "</div>";
+      }));
 }
 
 int runCompare(const CompareOptions& options, const std::atomic<bool>& stop) {

@@ -186,8 +186,9 @@ nlohmann::json runSoak(const SoakOptions& o, const std::atomic<bool>& stop) {
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Idle descriptors and threads settle (keep-alive connections, finished exec streams).
-  std::this_thread::sleep_for(2s);
+  // Idle descriptors and threads settle (keep-alive connections, closed after 3 s idle;
+  // finished exec streams).
+  std::this_thread::sleep_for(6s);
   SoakSample end = sampleOf(o.pid, done);
 
   nlohmann::json out;

@@ -179,14 +179,24 @@ nlohmann::json Workload::perCall() {
         };
         std::string method = "method=\"" + name + "\"";
         double serverMs = delta("dockershim_cri_request_duration_seconds_sum", method) * 1000 / n;
-        double dockerMs = delta("dockershim_docker_operations_duration_seconds_sum") * 1000 / n;
+        // What the calls themselves waited on (dockershim counts it per method); an older
+        // dockershim only has Docker's total over the window, background requests included.
+        double dockerMs = 0, networkMs = 0;
+        if (after->count("dockershim_cri_request_docker_seconds_total{" + method + "}")) {
+          dockerMs = delta("dockershim_cri_request_docker_seconds_total", method) * 1000 / n;
+          networkMs = delta("dockershim_cri_request_network_seconds_total", method) * 1000 / n;
+        } else {
+          dockerMs = delta("dockershim_docker_operations_duration_seconds_sum") * 1000 / n;
+        }
         double dockerRequests = delta("dockershim_docker_operations_total") / n;
-        // Client-seen mean = transport (gRPC both ways) + dockershim's own work + Docker's.
+        // Client-seen mean = transport (gRPC both ways) + dockershim's own work + Docker's
+        // + the CNI plugins'.
         entry["hops_ms"] = {
             {"client_mean", summary.mean},
             {"transport", summary.mean - serverMs},
-            {"dockershim", serverMs - dockerMs},
+            {"dockershim", serverMs - dockerMs - networkMs},
             {"docker", dockerMs},
+            {"network", networkMs},
             {"docker_requests_per_call", dockerRequests},
         };
       }

@@ -227,6 +227,8 @@ nlohmann::json Workload::startup() {
   setPhase("startup");
   progress_.phase("startup", options_.pods);
   pods_.assign(static_cast<size_t>(options_.pods), PodRecord());
+  Result<Samples> metricsBefore = Status(Code::kUnavailable, "no metrics");
+  if (!options_.metrics.empty()) metricsBefore = scrapeMetrics(options_.metrics);
   auto begin = Clock::now();
   forEachParallel(options_.pods, options_.parallel, [&](int i) {
     if (stopping()) return;
@@ -255,7 +257,7 @@ nlohmann::json Workload::startup() {
       errors.push_back(p.error);
     }
   }
-  return {
+  nlohmann::json out = {
       {"pods", options_.pods},
       {"running", ok},
       {"wall_s", wall},
@@ -269,6 +271,39 @@ nlohmann::json Workload::startup() {
       {"errors", errors},
       {"groups", groupsDuring("startup")},
   };
+  if (metricsBefore) {
+    if (auto after = scrapeMetrics(options_.metrics); after) {
+      out["share_ms"] = startupShare(*metricsBefore, *after);
+    }
+  }
+  return out;
+}
+
+nlohmann::json startupShare(const Samples& before, const Samples& after) {
+  auto delta = [&](std::string_view metric, const std::string& labels) {
+    return sumOf(after, metric, labels) - sumOf(before, metric, labels);
+  };
+  nlohmann::json out = nlohmann::json::object();
+  double perPod[3] = {0, 0, 0};  // dockershim, docker, network: summed over the three calls
+  for (const char* method : {"RunPodSandbox", "CreateContainer", "StartContainer"}) {
+    std::string labels = std::string("method=\"") + method + "\"";
+    double n = delta("dockershim_cri_requests_total", labels);
+    if (n <= 0) continue;
+    double total = delta("dockershim_cri_request_duration_seconds_sum", labels) * 1000 / n;
+    double docker = delta("dockershim_cri_request_docker_seconds_total", labels) * 1000 / n;
+    double network = delta("dockershim_cri_request_network_seconds_total", labels) * 1000 / n;
+    double own = total - docker - network;
+    out[method] = {{"calls", n},
+                   {"mean", total},
+                   {"docker", docker},
+                   {"network", network},
+                   {"dockershim", own}};
+    perPod[0] += own;
+    perPod[1] += docker;
+    perPod[2] += network;
+  }
+  out["per_pod"] = {{"dockershim", perPod[0]}, {"docker", perPod[1]}, {"network", perPod[2]}};
+  return out;
 }
 
 nlohmann::json Workload::teardown() {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cri_client.h"
+#include "metrics_scrape.h"
 #include "process_groups.h"
 #include "progress.h"
 
@@ -96,6 +97,10 @@ class Workload {
   std::atomic<bool> samplingDone_{false};
   std::thread samplerThread_;
 };
+
+// From dockershim's metrics before and after a batch of pod starts: each start call's mean time
+// split into Docker's, the CNI plugins' and dockershim's own (ms), and their sum per pod.
+nlohmann::json startupShare(const Samples& before, const Samples& after);
 
 // The label every pod and container of a run carries (its value: the run id).
 inline constexpr const char* kRunLabel = "dockershim-lab.run";

@@ -13,6 +13,7 @@
 
 #include "app/pause_image.h"
 #include "app/state_directory.h"
+#include "common/call_cost.h"
 #include "common/duration.h"
 #include "cri/cri_service.h"
 #include "cri/docker_streaming.h"
@@ -174,6 +175,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
   docker->setObserver(
       [&metrics](const std::string& operation, const Status& status, double seconds) {
         metrics.observeDocker(operation, status, seconds);
+        if (auto* cost = common::currentCallCost()) cost->dockerSeconds += seconds;
       });
   cri::Options criOptions{
       .podInfraImage = options.podInfraImage,
@@ -198,6 +200,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
   criOptions.logFollowers = logFollowers;
   criOptions.statsRoots.cgroup = options.cgroupRoot;
   criOptions.stateCache = options.stateCache;
+  criOptions.cniCheckOnStatus = options.cniCheckOnStatus;
   if (options.networkPlugin == "cni") {
     criOptions.cni = std::make_shared<network::CniManager>(network::CniOptions{
         .binDirs = options.cniBinDirs,
@@ -206,6 +209,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
         .observe =
             [&metrics](const std::string& operation, const Status& status, double seconds) {
               metrics.observeNetworkPlugin(operation, status, seconds);
+              if (auto* cost = common::currentCallCost()) cost->networkSeconds += seconds;
             },
     });
     if (Status ready = criOptions.cni->ready(); !ready) {
@@ -247,8 +251,9 @@ int runDaemon(const DaemonOptions& given, const char* version) {
   };
   cri::CriService core(docker, criOptions);
   server::CallSettings callSettings{options.runtimeRequestTimeout};
-  callSettings.observe = [&metrics](std::string_view method, Code code, double seconds) {
-    metrics.observeRpc(method, code, seconds);
+  callSettings.observe = [&metrics](std::string_view method, Code code, double seconds,
+                                    const common::CallCost& cost) {
+    metrics.observeRpc(method, code, seconds, cost.dockerSeconds, cost.networkSeconds);
   };
   std::unique_ptr<metrics::HttpServer> metricsServer;
   if (options.metricsBindAddress != "0" && !options.metricsBindAddress.empty()) {

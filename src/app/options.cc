@@ -211,6 +211,10 @@ ParseOutcome parseOptions(int argc, char** argv, DaemonOptions& out, const char*
                  "serve ListContainers, ListPodSandbox and the status calls from memory kept "
                  "equal to Docker by its events")
       ->capture_default_str();
+  app.add_flag("--cni-check-on-status", out.cniCheckOnStatus,
+               "run CNI CHECK for each verbose PodSandboxStatus (crictl inspectp) and show its "
+               "outcome; off, the verbose status shows the pod's addresses without running a "
+               "plugin");
   app.add_option("--cgroup-root", out.cgroupRoot,
                  "where the cgroup hierarchy is mounted; stats are read from its files")
       ->capture_default_str();

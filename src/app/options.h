@@ -37,6 +37,7 @@ struct DaemonOptions {
   std::string cniCacheDir = "/var/lib/cni/cache";
   std::string cgroupRoot = "/sys/fs/cgroup";
   bool stateCache = true;
+  bool cniCheckOnStatus = false;
   std::string metricsBindAddress = "127.0.0.1:10260";  // "0": no metrics endpoint
   // cri-dockerd's --pod-cidr: offered to CNI plugins as ipRanges before the kubelet sends one.
   std::string podCidr;

@@ -6,6 +6,13 @@
 
 namespace dockershim::cri {
 
+namespace {
+// How often Docker is pinged in the background (HealthProbe).
+constexpr std::chrono::seconds kHealthInterval{2};
+// How long Status waits for a ping taken on the call.
+constexpr std::chrono::seconds kPingBudget{5};
+}  // namespace
+
 CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options options)
     : docker_(std::move(docker)),
       options_(std::move(options)),
@@ -34,6 +41,15 @@ CriService::CriService(std::shared_ptr<docker::DockerClient> docker, Options opt
         .images = [this] { imagesChanged(); },
     });
   }
+  health_ = std::make_unique<HealthProbe>(
+      [this](docker::Deadline deadline) {
+        Status ping = docker_->checkApiVersion(deadline);
+        // Refreshed here before they expire, so that Status never waits for `docker info`.
+        if (ping)
+          (void)dockerFacts(CallContext{.deadline = deadline}, kFactsTtl - kHealthInterval * 3);
+        return ping;
+      },
+      kHealthInterval);
   if (auto ref = translate::parseImageRef(options_.podInfraImage); ref && !ref->tag.empty()) {
     pinnedImages_.push_back(ref->familiarName() + ":" + ref->tag);
   }
@@ -47,12 +63,12 @@ Result<std::string> CriService::dockerApiVersion(const CallContext& ctx) {
   return v->negotiated;
 }
 
-Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) {
-  constexpr auto kTtl = std::chrono::seconds(30);
+Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx,
+                                                        std::chrono::seconds maxAge) {
   auto now = docker::Clock::now();
   {
     std::lock_guard<std::mutex> lock(factsMu_);
-    if (facts_ && now - factsAt_ < kTtl) return *facts_;
+    if (facts_ && now - factsAt_ < maxAge) return *facts_;
   }
   // Not under the lock: one slow `docker info` must not hold up every other caller's deadline.
   auto info = docker_->info(ctx.deadline);
@@ -79,6 +95,13 @@ Result<CriService::DockerFacts> CriService::dockerFacts(const CallContext& ctx) 
   facts_ = facts;
   factsAt_ = now;
   return facts;
+}
+
+Status CriService::dockerHealth(const CallContext& ctx) {
+  if (cache_ && cache_->synced()) {
+    if (auto recent = health_->recent(); recent && recent->isOk()) return *recent;
+  }
+  return health_->pingNow(std::min(ctx.deadline, docker::deadlineIn(kPingBudget)));
 }
 
 }  // namespace dockershim::cri

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cri/container_events.h"
+#include "cri/health_probe.h"
 #include "cri/state_cache.h"
 #include "dockershim/docker_client.h"
 #include "dockershim/status.h"
@@ -68,6 +69,9 @@ struct Options {
   // --state-cache: ListContainers, ListPodSandbox, ContainerStatus and PodSandboxStatus read
   // Docker's state from memory (cri/state_cache.h) once startStateCache() ran.
   bool stateCache = true;
+  // --cni-check-on-status: a verbose PodSandboxStatus (crictl inspectp) runs CNI CHECK, forking
+  // the plugins; off, it shows the pod's addresses and no plugin runs.
+  bool cniCheckOnStatus = false;
   // Migration readiness (migrate/findings.h): what CreateContainer and ExecSync notice that
   // would break or change on containerd, kept per pod; unset: nothing is noted.
   std::shared_ptr<migrate::FindingStore> findings;
@@ -203,7 +207,12 @@ class CriService {
     // without CNI.
     bool bridgeNetwork = false;
   };
-  Result<DockerFacts> dockerFacts(const CallContext& ctx);
+  static constexpr std::chrono::seconds kFactsTtl{30};
+  // Facts older than `maxAge` are asked for again.
+  Result<DockerFacts> dockerFacts(const CallContext& ctx, std::chrono::seconds maxAge = kFactsTtl);
+  // Whether Docker answers, for Status: the background ping's recent good outcome while the
+  // event stream is up, else a ping now (bounded).
+  Status dockerHealth(const CallContext& ctx);
 
   // Stats (stats.cc). What a container's counters are read through, kept across calls: its pid
   // is trusted while the pid's cgroup names the container (stats::Sampler checks), asked of
@@ -250,6 +259,22 @@ class CriService {
   // memory when synced (the caller re-checks CRI filters with translate::matches()).
   Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,
                                  const CallContext& ctx);
+  // The image a listed container shows when not the name it was created from (`configured`):
+  // its ID, once that name resolves to another image or none; nullopt: the name as created.
+  // `lookup` carries Docker's images from one container of a list to the next.
+  struct ImageLookup {
+    std::shared_ptr<const ImageSet> images;
+    bool asked = false;
+  };
+  std::optional<std::string> listedImage(const std::string& configured, const std::string& imageId,
+                                         ImageLookup& lookup, const CallContext& ctx);
+  // Docker's images: from memory while the cache is synced, listed again (one request) after
+  // each image change; null when the cache is not synced or Docker did not answer.
+  std::shared_ptr<const ImageSet> currentImages(const CallContext& ctx);
+  // ImageStatus (not verbose) from currentImages(); nullopt when memory cannot answer.
+  std::optional<Status> imageStatusFromMemory(const std::string& name,
+                                              v1::ImageStatusResponse* resp,
+                                              const CallContext& ctx);
   // An image's inspect (by ID or name), from memory when synced and kept, else from Docker.
   Result<nlohmann::json> inspectImageAny(const std::string& nameOrId, const CallContext& ctx);
   // Images were pulled, tagged or removed: what is kept of them goes.
@@ -307,6 +332,9 @@ class CriService {
   std::mutex eventsMu_;
   std::unordered_map<std::string, v1::PodSandboxStatus> lastSandboxStatus_;
   std::unique_ptr<StateCache> cache_;  // null without --state-cache
+  // Pings Docker in the background (and refreshes the facts before they expire); started by
+  // startStateCache(). Before events_, after what its thread uses.
+  std::unique_ptr<HealthProbe> health_;
   // Last member: its thread calls into the others, so it stops first.
   std::unique_ptr<EventHub> events_;
 };

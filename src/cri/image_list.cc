@@ -10,19 +10,12 @@ namespace dockershim::cri {
 
 namespace {
 
-// A full image ID, or a hex prefix long enough to be one (Docker prints 12); shorter hex
-// strings ("cafe") are valid repository names.
-bool looksLikeId(std::string_view s) {
-  return translate::isImageId(s) ||
-         (s.size() >= 12 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos);
-}
-
 // What Docker should look up for a CRI image name: IDs (full or a hex prefix, as crictl users
 // type them) go as they are; references are validated first so a malformed one is
 // INVALID_ARGUMENT rather than whatever Docker answers.
 Result<std::string> lookupName(const std::string& image) {
   if (image.empty()) return Status(Code::kInvalidArgument, "image name is empty");
-  if (looksLikeId(image)) return image;
+  if (translate::looksLikeImageId(image)) return image;
   auto ref = translate::parseImageRef(image);
   if (!ref) return ref.status();
   return translate::dockerLookupName(*ref);
@@ -33,10 +26,16 @@ Result<std::string> lookupName(const std::string& image) {
 Status CriService::listImages(const v1::ListImagesRequest& req, v1::ListImagesResponse* resp,
                               const CallContext& ctx) {
   const std::string& filter = req.filter().image().image();
+  if (auto images = currentImages(ctx)) {
+    if (auto listed = images->list(filter)) {
+      for (auto& image : *listed) *resp->add_images() = std::move(image);
+      return Status::ok();
+    }
+  }
   std::string dockerFilter;
   std::string idFilter;
   if (!filter.empty()) {
-    if (looksLikeId(filter)) {
+    if (translate::looksLikeImageId(filter)) {
       idFilter = filter.rfind("sha256:", 0) == 0 ? filter : "sha256:" + filter;
     } else {
       auto f = translate::dockerReferenceFilter(filter);
@@ -57,10 +56,38 @@ Status CriService::listImages(const v1::ListImagesRequest& req, v1::ListImagesRe
   return Status::ok();
 }
 
+std::optional<Status> CriService::imageStatusFromMemory(const std::string& name,
+                                                        v1::ImageStatusResponse* resp,
+                                                        const CallContext& ctx) {
+  auto images = currentImages(ctx);
+  if (!images) return std::nullopt;
+  auto found = images->find(name);
+  // CRI: a missing image is an empty response, not an error (kubelet pulls on that).
+  if (found.lookup == ImageSet::Lookup::kAbsent) return Status::ok();
+  if (found.lookup != ImageSet::Lookup::kFound) return std::nullopt;
+  // The list does not carry the image's user; its ID fixes it, so it is asked for once.
+  auto user = cache_->imageUser(found.image->id());
+  if (!user) {
+    auto inspect = docker_->inspectImage(found.image->id(), ctx.deadline);
+    if (!inspect) return std::nullopt;  // removed meanwhile, or Docker gone: Docker says
+    const auto& config = common::jsonMember(*inspect, "Config");
+    user = translate::parseImageUser(common::jsonString(config, "User", ""));
+    cache_->putImageUser(found.image->id(), *user);
+  }
+  auto* image = resp->mutable_image();
+  *image = *found.image;
+  if (user->uid) image->mutable_uid()->set_value(*user->uid);
+  image->set_username(user->username);
+  return Status::ok();
+}
+
 Status CriService::imageStatus(const v1::ImageStatusRequest& req, v1::ImageStatusResponse* resp,
                                const CallContext& ctx) {
   auto name = lookupName(req.image().image());
   if (!name) return name.status().withContext("image status");
+  if (!req.verbose()) {
+    if (auto answered = imageStatusFromMemory(req.image().image(), resp, ctx)) return *answered;
+  }
   auto inspect = docker_->inspectImage(*name, ctx.deadline);
   if (!inspect) {
     // CRI: a missing image is an empty response, not an error (kubelet pulls on that).

@@ -71,10 +71,10 @@ Status CriService::updateRuntimeConfig(const v1::UpdateRuntimeConfigRequest& req
 
 Status CriService::status(const v1::StatusRequest& req, v1::StatusResponse* resp,
                           const CallContext& ctx) {
-  // A ping at the negotiated API version: a Docker that answers but refuses every version
-  // dockershim speaks (Docker 29 and clients below 1.44) would otherwise look healthy and run
-  // nothing.
-  Status ping = docker_->checkApiVersion(ctx.deadline);
+  // A ping at the negotiated API version (a Docker that answers but refuses every version
+  // dockershim speaks, Docker 29 and clients below 1.44, would otherwise look healthy and run
+  // nothing), taken in the background while Docker's events flow, else now.
+  Status ping = dockerHealth(ctx);
   auto* runtimeReady = resp->mutable_status()->add_conditions();
   runtimeReady->set_type("RuntimeReady");
   runtimeReady->set_status(ping.isOk());

@@ -26,9 +26,19 @@ bool StateCache::put(const nlohmann::json& inspect, uint64_t generation) {
                          translate::kContainerTypeLabel);
   bool sandbox = kind == translate::kContainerTypeSandbox;
   if (!sandbox && kind != translate::kContainerTypeContainer) return false;
-  Entry entry{std::make_shared<const nlohmann::json>(inspect),
-              std::make_shared<const nlohmann::json>(translate::summaryFromInspect(inspect)),
-              sandbox, generation};
+  Entry entry;
+  entry.inspect = std::make_shared<const nlohmann::json>(inspect);
+  entry.summary = std::make_shared<const nlohmann::json>(translate::summaryFromInspect(inspect));
+  entry.sandbox = sandbox;
+  entry.generation = generation;
+  // Translated here, once, outside the lock: lists copy what is ready.
+  if (sandbox) {
+    auto made = std::make_shared<runtime::v1::PodSandbox>();
+    if (translate::sandboxFromSummary(*entry.summary, made.get())) entry.podSandbox = made;
+  } else {
+    auto made = std::make_shared<runtime::v1::Container>();
+    if (translate::containerFromSummary(*entry.summary, made.get())) entry.container = made;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (auto t = tombstones_.find(id); t != tombstones_.end()) {
     if (t->second >= generation) return false;
@@ -36,15 +46,32 @@ bool StateCache::put(const nlohmann::json& inspect, uint64_t generation) {
   }
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.generation >= generation) return false;
+  if (it != entries_.end()) unindex(id, it->second);
+  index(id, entry);
   entries_[id] = std::move(entry);
   return true;
+}
+
+void StateCache::index(const std::string& id, const Entry& e) {
+  if (e.container) bySandbox_[e.container->pod_sandbox_id()].insert(id);
+}
+
+void StateCache::unindex(const std::string& id, const Entry& e) {
+  if (!e.container) return;
+  auto it = bySandbox_.find(e.container->pod_sandbox_id());
+  if (it == bySandbox_.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) bySandbox_.erase(it);
 }
 
 void StateCache::erase(const std::string& id, uint64_t generation) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.generation > generation) return;
-  if (it != entries_.end()) entries_.erase(it);
+  if (it != entries_.end()) {
+    unindex(id, it->second);
+    entries_.erase(it);
+  }
   tombstones_[id] = generation;
   while (tombstones_.size() > kMaxTombstones) {
     // The oldest erase goes first.
@@ -71,11 +98,28 @@ std::optional<StateCache::Entry> StateCache::find(const std::string& idOrPrefix)
   return it->second;
 }
 
-std::vector<StateCache::Entry> StateCache::list(bool sandboxes) const {
+std::vector<StateCache::Entry> StateCache::list(bool sandboxes, std::string_view idPrefix,
+                                                std::string_view sandboxIdPrefix) const {
+  auto hasPrefix = [](std::string_view s, std::string_view prefix) {
+    return s.substr(0, prefix.size()) == prefix;
+  };
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<Entry> out;
-  for (const auto& [_, e] : entries_) {
-    if (e.sandbox == sandboxes) out.push_back(e);
+  auto take = [&](const std::string& id) {
+    if (!hasPrefix(id, idPrefix)) return;
+    auto it = entries_.find(id);
+    if (it != entries_.end() && it->second.sandbox == sandboxes) out.push_back(it->second);
+  };
+  if (!sandboxes && !sandboxIdPrefix.empty()) {
+    for (auto it = bySandbox_.lower_bound(sandboxIdPrefix);
+         it != bySandbox_.end() && hasPrefix(it->first, sandboxIdPrefix); ++it) {
+      for (const auto& id : it->second) take(id);
+    }
+    return out;
+  }
+  for (auto it = entries_.lower_bound(idPrefix);
+       it != entries_.end() && hasPrefix(it->first, idPrefix); ++it) {
+    if (it->second.sandbox == sandboxes) out.push_back(it->second);
   }
   return out;
 }
@@ -112,6 +156,32 @@ void StateCache::clearImages() {
   std::lock_guard<std::mutex> lock(mu_);
   ++imageEpoch_;
   images_.clear();
+  imageSet_.reset();
+}
+
+void StateCache::putImageSet(std::shared_ptr<const ImageSet> images, uint64_t epoch) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (epoch != imageEpoch_ || !synced_) return;
+  imageSet_ = std::move(images);
+}
+
+std::shared_ptr<const ImageSet> StateCache::imageSet() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_ ? imageSet_ : nullptr;
+}
+
+std::optional<translate::ImageUser> StateCache::imageUser(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = imageUsers_.find(id);
+  if (it == imageUsers_.end()) return std::nullopt;
+  return it->second;
+}
+
+void StateCache::putImageUser(const std::string& id, const translate::ImageUser& user) {
+  if (id.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (imageUsers_.size() >= kMaxImages) imageUsers_.clear();
+  imageUsers_[id] = user;
 }
 
 bool StateCache::synced() const {
@@ -137,6 +207,7 @@ void StateCache::invalidate() {
   // Image events may go unheard too.
   ++imageEpoch_;
   images_.clear();
+  imageSet_.reset();
 }
 
 bool StateCache::syncFrom(uint64_t mark) {
@@ -146,6 +217,7 @@ bool StateCache::syncFrom(uint64_t mark) {
   // Images kept while unsynced may predate a change no event told of.
   ++imageEpoch_;
   images_.clear();
+  imageSet_.reset();
   return true;
 }
 

@@ -6,8 +6,14 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "cri/image_set.h"
+#include "translate/cri_api.h"
+#include "translate/image.h"
 
 // Docker's view of every CRI container and sandbox, kept in memory so that ListContainers,
 // ListPodSandbox, ContainerStatus and PodSandboxStatus (and the stats RPCs' lists) need no
@@ -31,6 +37,10 @@ class StateCache {
   struct Entry {
     std::shared_ptr<const nlohmann::json> inspect;
     std::shared_ptr<const nlohmann::json> summary;  // translate::summaryFromInspect
+    // What ListContainers / ListPodSandbox send for it, made once per inspect (null when the
+    // summary does not translate: such containers are not listed).
+    std::shared_ptr<const runtime::v1::Container> container;
+    std::shared_ptr<const runtime::v1::PodSandbox> podSandbox;
     bool sandbox = false;
     uint64_t generation = 0;
   };
@@ -44,7 +54,11 @@ class StateCache {
   void erase(const std::string& id, uint64_t generation);
   // By full id, or by a prefix that names exactly one entry.
   std::optional<Entry> find(const std::string& idOrPrefix) const;
-  std::vector<Entry> list(bool sandboxes) const;
+  // The containers (or sandboxes) a list filtered by an id prefix and (containers) a sandbox
+  // id prefix can match, found by index; the caller still applies the CRI filter (state,
+  // labels). By id.
+  std::vector<Entry> list(bool sandboxes, std::string_view idPrefix = {},
+                          std::string_view sandboxIdPrefix = {}) const;
   std::vector<std::string> ids() const;
 
   // Docker's inspect of the images containers run (ContainerStatus reports their tags and
@@ -55,6 +69,13 @@ class StateCache {
   void putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch);
   std::shared_ptr<const nlohmann::json> findImage(const std::string& id) const;
   void clearImages();
+  // Docker's whole image list, as ListImages and ImageStatus answer from it: kept when listed
+  // at the current imageEpoch() while synced, and current until the next image change.
+  void putImageSet(std::shared_ptr<const ImageSet> images, uint64_t epoch);
+  std::shared_ptr<const ImageSet> imageSet() const;  // null when none is current
+  // An image's Config.User by image ID. An ID names fixed content, so this outlives changes.
+  std::optional<translate::ImageUser> imageUser(const std::string& id) const;
+  void putImageUser(const std::string& id, const translate::ImageUser& user);
 
   // Whether readers may answer from memory. Synced by a full list (syncFrom) while the event
   // stream is up, and only when nothing invalidated the cache after that list was asked for.
@@ -73,16 +94,23 @@ class StateCache {
   size_t size() const;
 
  private:
+  void index(const std::string& id, const Entry& e);    // under mu_
+  void unindex(const std::string& id, const Entry& e);  // under mu_
+
   mutable std::mutex mu_;
   uint64_t generation_ = 0;
   bool synced_ = false;
   bool streamUp_ = false;
   uint64_t streamEpoch_ = 0;
   uint64_t invalidatedAt_ = 0;  // generation of the last invalidate()
-  std::map<std::string, Entry> entries_;
+  std::map<std::string, Entry, std::less<>> entries_;
+  // Pod sandbox id (the container's label) -> ids of its containers.
+  std::map<std::string, std::set<std::string>, std::less<>> bySandbox_;
   std::map<std::string, uint64_t> tombstones_;  // id -> generation of the erase
   uint64_t imageEpoch_ = 0;
   std::map<std::string, std::shared_ptr<const nlohmann::json>> images_;
+  std::shared_ptr<const ImageSet> imageSet_;
+  std::map<std::string, translate::ImageUser> imageUsers_;
 };
 
 }  // namespace dockershim::cri

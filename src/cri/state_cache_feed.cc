@@ -17,6 +17,7 @@ constexpr auto kImageLookupBudget = std::chrono::milliseconds(250);
 
 void CriService::startStateCache() {
   if (cache_) events_->start();
+  health_->start();
 }
 
 void CriService::refreshCached(const std::string& id) {
@@ -124,24 +125,57 @@ void CriService::imagesChanged() {
   if (cache_) cache_->clearImages();
 }
 
+std::optional<std::string> CriService::listedImage(const std::string& configured,
+                                                   const std::string& imageId, ImageLookup& lookup,
+                                                   const CallContext& ctx) {
+  // Docker API: a container list names the image by ID once the name it was created from
+  // no longer resolves to that image (a tag moved or removed since).
+  if (configured.empty() || configured == imageId) return std::nullopt;
+  // Docker is asked (once per image change), briefly: a list served from memory must not wait
+  // out its deadline on a Docker that does not answer; the name stays as created then.
+  CallContext brief = ctx;
+  brief.deadline = std::min(ctx.deadline, docker::deadlineIn(kImageLookupBudget));
+  if (!lookup.asked) {
+    lookup.images = currentImages(brief);
+    lookup.asked = true;
+  }
+  if (const auto& images = lookup.images) {
+    auto found = images->find(configured);
+    if (found.lookup == ImageSet::Lookup::kAbsent) return imageId;
+    if (found.lookup == ImageSet::Lookup::kFound) {
+      return found.image->id() == imageId ? std::nullopt : std::optional(imageId);
+    }
+  }
+  auto image = inspectImageAny(configured, brief);
+  if (!image && image.status().code() != Code::kNotFound) return std::nullopt;
+  if (!image || common::jsonString(*image, "Id") != imageId) return imageId;
+  return std::nullopt;
+}
+
+std::shared_ptr<const ImageSet> CriService::currentImages(const CallContext& ctx) {
+  if (!cache_ || !cache_->synced()) return nullptr;
+  if (auto kept = cache_->imageSet()) return kept;
+  uint64_t epoch = cache_->imageEpoch();
+  auto listed = docker_->listImages("", ctx.deadline);
+  if (!listed || !listed->is_array()) return nullptr;
+  auto images = std::make_shared<const ImageSet>(*listed, pinnedImages_);
+  // Kept only if no image changed while Docker listed; the answer is Docker's either way.
+  cache_->putImageSet(images, epoch);
+  return images;
+}
+
 Result<nlohmann::json> CriService::listAny(const nlohmann::json& filters, bool sandboxes,
                                            const CallContext& ctx) {
   if (!cache_ || !cache_->synced()) return docker_->listContainers(filters, ctx.deadline);
   nlohmann::json out = nlohmann::json::array();
+  ImageLookup lookup;
   for (const auto& e : cache_->list(sandboxes)) {
     out.push_back(*e.summary);
-    // Docker API: a container list names the image by ID once the name it was created from
-    // no longer resolves to that image (a tag moved or removed since).
-    std::string configured = common::jsonString(*e.summary, "Image");
-    std::string imageId = common::jsonString(*e.summary, "ImageID");
-    if (sandboxes || configured.empty() || configured == imageId) continue;
-    // Not known yet: Docker is asked, briefly. A list served from memory must not wait out its
-    // deadline on a Docker that does not answer; the name stays as created then.
-    CallContext brief = ctx;
-    brief.deadline = std::min(ctx.deadline, docker::deadlineIn(kImageLookupBudget));
-    auto image = inspectImageAny(configured, brief);
-    if (!image && image.status().code() != Code::kNotFound) continue;
-    if (!image || common::jsonString(*image, "Id") != imageId) out.back()["Image"] = imageId;
+    if (sandboxes) continue;
+    if (auto shown = listedImage(common::jsonString(*e.summary, "Image"),
+                                 common::jsonString(*e.summary, "ImageID"), lookup, ctx)) {
+      out.back()["Image"] = *shown;
+    }
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 
 #include "docker/errors.h"
@@ -200,16 +201,34 @@ void Connection::close() {
   buffer_.consume(buffer_.size());
 }
 
-ConnectionPool::ConnectionPool(std::string socketPath, size_t maxIdle)
-    : socketPath_(std::move(socketPath)), maxIdle_(maxIdle) {}
+ConnectionPool::ConnectionPool(std::string socketPath, size_t maxIdle,
+                               std::chrono::milliseconds idleExpiry)
+    : socketPath_(std::move(socketPath)), maxIdle_(maxIdle), idleExpiry_(idleExpiry) {}
+
+void ConnectionPool::expire(std::vector<Idle>& expired) {
+  auto now = std::chrono::steady_clock::now();
+  size_t old = 0;
+  while (old < idle_.size() && now - idle_[old].since >= idleExpiry_) ++old;
+  if (old == 0) return;
+  std::move(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(old),
+            std::back_inserter(expired));
+  idle_.erase(idle_.begin(), idle_.begin() + static_cast<ptrdiff_t>(old));
+}
+
+size_t ConnectionPool::idleCount() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_.size();
+}
 
 std::unique_ptr<Connection> ConnectionPool::acquire(bool& reused) {
+  std::vector<Idle> expired;  // closed after the lock is let go
   for (;;) {
     std::unique_ptr<Connection> conn;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      expire(expired);
       if (idle_.empty()) break;
-      conn = std::move(idle_.back());
+      conn = std::move(idle_.back().conn);
       idle_.pop_back();
     }
     // An idle connection has nothing to read: readable means Docker closed it (it went away, or
@@ -225,15 +244,17 @@ std::unique_ptr<Connection> ConnectionPool::acquire(bool& reused) {
 }
 
 void ConnectionPool::clear() {
-  std::vector<std::unique_ptr<Connection>> dead;
+  std::vector<Idle> dead;
   std::lock_guard<std::mutex> lock(mu_);
   dead.swap(idle_);
 }
 
 void ConnectionPool::release(std::unique_ptr<Connection> conn) {
-  if (!conn || !conn->reusable()) return;
+  std::vector<Idle> expired;
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < maxIdle_) idle_.push_back(std::move(conn));
+  expire(expired);
+  if (!conn || !conn->reusable()) return;
+  if (idle_.size() < maxIdle_) idle_.push_back({std::move(conn), std::chrono::steady_clock::now()});
 }
 
 }  // namespace dockershim::docker

@@ -5,6 +5,7 @@
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -63,22 +64,35 @@ class Connection {
 };
 
 // Keep-alive connections shared by all threads. acquire() never blocks on other callers: it
-// hands out an idle connection or a new one; release() keeps at most `maxIdle` around.
+// hands out the connection used last or a new one; release() keeps at most `maxIdle` around.
+// A connection left idle for `idleExpiry` is closed at the next acquire or release: a moment of
+// concurrency (a background ping beside a call) does not keep descriptors open for good.
 class ConnectionPool {
  public:
-  ConnectionPool(std::string socketPath, size_t maxIdle);
+  ConnectionPool(std::string socketPath, size_t maxIdle,
+                 std::chrono::milliseconds idleExpiry = std::chrono::seconds(3));
 
   std::unique_ptr<Connection> acquire(bool& reused);
   void release(std::unique_ptr<Connection> conn);
   // Closes every idle connection: one was found dead (dockerd restarted), so all are.
   void clear();
+  size_t idleCount();
   const std::string& socketPath() const { return socketPath_; }
 
  private:
+  struct Idle {
+    std::unique_ptr<Connection> conn;
+    std::chrono::steady_clock::time_point since;
+  };
+  // Moves connections idle for too long out of idle_ (into `expired`, closed by the caller
+  // outside the lock). Under mu_.
+  void expire(std::vector<Idle>& expired);
+
   std::string socketPath_;
   size_t maxIdle_;
+  std::chrono::milliseconds idleExpiry_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<Idle> idle_;  // oldest first; the last released is reused first
 };
 
 }  // namespace dockershim::docker

@@ -112,6 +112,14 @@ Metrics::Metrics(const std::string& version)
                        .Name("dockershim_cri_request_duration_seconds")
                        .Help("Latency of CRI calls, by method")
                        .Register(*registry_)),
+      rpcDocker_(prometheus::BuildCounter()
+                     .Name("dockershim_cri_request_docker_seconds_total")
+                     .Help("Time CRI calls spent waiting on Docker's API, by method")
+                     .Register(*registry_)),
+      rpcNetwork_(prometheus::BuildCounter()
+                      .Name("dockershim_cri_request_network_seconds_total")
+                      .Help("Time CRI calls spent running CNI plugins, by method")
+                      .Register(*registry_)),
       dockerTotal_(prometheus::BuildCounter()
                        .Name("dockershim_docker_operations_total")
                        .Help("Docker Engine API requests, by operation")
@@ -187,11 +195,22 @@ Metrics::Operation& Metrics::operation(std::map<std::string, Operation, std::les
   return cache.emplace(std::string(name), op).first->second;
 }
 
-void Metrics::observeRpc(std::string_view method, Code code, double seconds) {
+void Metrics::observeRpc(std::string_view method, Code code, double seconds, double dockerSeconds,
+                         double networkSeconds) {
   std::lock_guard<std::mutex> lock(mu_);
   auto& op = operation(rpcs_, "method", method, rpcTotal_, nullptr, rpcDuration_);
   op.total->Increment();
   op.duration->Observe(seconds);
+  auto cost = rpcCosts_.find(method);
+  if (cost == rpcCosts_.end()) {
+    prometheus::Labels labels{{"method", std::string(method)}};
+    cost = rpcCosts_
+               .emplace(std::string(method),
+                        std::make_pair(&rpcDocker_.Add(labels), &rpcNetwork_.Add(labels)))
+               .first;
+  }
+  cost->second.first->Increment(dockerSeconds);
+  cost->second.second->Increment(networkSeconds);
   if (code == Code::kOk) return;
   std::string key = std::string(method) + "\n" + std::string(codeLabel(code));
   auto it = rpcErrorsByCode_.find(key);

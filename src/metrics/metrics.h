@@ -21,6 +21,9 @@
 //   dockershim_cri_requests_total{method}                 CRI calls handled
 //   dockershim_cri_request_errors_total{method,code}      those that failed, by gRPC code
 //   dockershim_cri_request_duration_seconds{method}       their latency (histogram)
+//   dockershim_cri_request_docker_seconds_total{method}   of which waiting on Docker's API
+//   dockershim_cri_request_network_seconds_total{method}  of which running CNI plugins (the
+//                                                         rest is dockershim's own time)
 //   dockershim_docker_operations_total{operation_type}    Docker API requests (create_container,
 //   dockershim_docker_operations_errors_total{...}          inspect_container, list_containers,
 //   dockershim_docker_operations_timeout_total{...}         ... as the kubelet's dockershim named
@@ -38,7 +41,10 @@ class Metrics {
  public:
   explicit Metrics(const std::string& version);
 
-  void observeRpc(std::string_view method, Code code, double seconds);
+  // `dockerSeconds` and `networkSeconds`: how much of the call's `seconds` was spent waiting
+  // on Docker and on CNI plugins.
+  void observeRpc(std::string_view method, Code code, double seconds, double dockerSeconds = 0,
+                  double networkSeconds = 0);
   void observeDocker(const std::string& operation, const Status& status, double seconds);
   void observeNetworkPlugin(const std::string& operation, const Status& status, double seconds);
   // A migration finding of `kind` was noted (migrate/findings.h); `kinds` start at 0.
@@ -72,6 +78,11 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>& rpcDuration_;
   std::map<std::string, Operation, std::less<>> rpcs_;
   std::map<std::string, prometheus::Counter*, std::less<>> rpcErrorsByCode_;
+  prometheus::Family<prometheus::Counter>& rpcDocker_;
+  prometheus::Family<prometheus::Counter>& rpcNetwork_;
+  // method -> (docker, network) counters
+  std::map<std::string, std::pair<prometheus::Counter*, prometheus::Counter*>, std::less<>>
+      rpcCosts_;
 
   prometheus::Family<prometheus::Counter>& dockerTotal_;
   prometheus::Family<prometheus::Counter>& dockerErrors_;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/call_cost.h"
 #include "cri/cri_service.h"
 #include "server/status_map.h"
 
@@ -17,8 +18,11 @@ namespace dockershim::server {
 struct CallSettings {
   // --runtime-request-timeout: the bound of a call whose client set a longer one or none.
   std::chrono::milliseconds requestTimeout{std::chrono::minutes(2)};
-  // Told of every call once it ended: method, outcome code, seconds (the metrics endpoint).
-  std::function<void(std::string_view method, Code code, double seconds)> observe;
+  // Told of every call once it ended: method, outcome code, seconds, and how much of that was
+  // Docker's and the CNI plugins' (the metrics endpoint).
+  std::function<void(std::string_view method, Code code, double seconds,
+                     const common::CallCost& cost)>
+      observe;
 };
 
 // The CRI call context for a gRPC call: the client's deadline, bounded by the request timeout.
@@ -33,6 +37,8 @@ grpc::Status runRpc(std::string_view rpc, grpc::ServerContext* ctx, const CallSe
   auto start = std::chrono::steady_clock::now();
   bool longRunning = rpc == "PullImage";
   Status st;
+  common::CallCost cost;
+  common::CallCostScope costScope(cost);
   // Last line of defence: no exception may reach gRPC's threads.
   try {
     st = fn(callContext(ctx, settings, longRunning));
@@ -42,7 +48,7 @@ grpc::Status runRpc(std::string_view rpc, grpc::ServerContext* ctx, const CallSe
     st = Status(Code::kInternal, "unexpected error");
   }
   auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-  if (settings.observe) settings.observe(rpc, st.code(), ms.count() / 1e3);
+  if (settings.observe) settings.observe(rpc, st.code(), ms.count() / 1e3, cost);
   if (st.isOk()) {
     spdlog::debug("rpc {} ok ({:.1f} ms)", rpc, ms.count());
   } else if (st.code() == Code::kUnimplemented) {

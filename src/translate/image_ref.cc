@@ -188,6 +188,12 @@ bool isImageId(std::string_view s) {
   return isLowerHexString(s, kImageIdHexLength);
 }
 
+bool looksLikeImageId(std::string_view s) {
+  constexpr std::size_t kShortIdLength = 12;
+  return isImageId(s) ||
+         (s.size() >= kShortIdLength && std::all_of(s.begin(), s.end(), isLowerHex));
+}
+
 Result<ImageRef> parseImageRef(std::string_view ref) {
   if (ref.empty()) return invalid(ref, "reference is empty");
   // Docker rejects a bare ID as a name; "sha256:<hex>" would otherwise parse as image "sha256"

@@ -35,4 +35,8 @@ Result<ImageRef> parseImageRef(std::string_view ref);
 // image by ID. Such strings must be resolved as IDs, never parsed as references.
 bool isImageId(std::string_view s);
 
+// A full image ID, or a hex prefix long enough to be one (Docker prints 12): what crictl users
+// type for an image. Shorter hex strings ("cafe") are valid repository names.
+bool looksLikeImageId(std::string_view s);
+
 }  // namespace dockershim::translate

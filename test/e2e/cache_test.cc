@@ -1,5 +1,6 @@
 // The state cache end to end: after random concurrent operations (and changes made straight
 // through Docker), a shim serving from memory answers exactly what a shim asking Docker answers.
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -182,4 +183,115 @@ TEST_CASE("state cache: resources updated straight through Docker show in Contai
   }
   CHECK(shares == 777);
   cleanupPod(*shim, podId);
+}
+
+namespace {
+
+// What ImageStatus and ListImages answer for the names and filters a kubelet, crictl or a user
+// sends, one line each.
+std::string imageAnswers(Shim& shim, const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) {
+    v1::ImageStatusRequest req;
+    req.mutable_image()->set_image(name);
+    v1::ImageStatusResponse resp;
+    Ctx ctx;
+    auto s = shim.images->ImageStatus(&ctx, req, &resp);
+    out += "status " + name + " -> " + std::to_string(s.error_code()) + " " +
+           resp.image().ShortDebugString() + "\n";
+    v1::ListImagesRequest list;
+    list.mutable_filter()->mutable_image()->set_image(name);
+    v1::ListImagesResponse listed;
+    Ctx ctx2;
+    s = shim.images->ListImages(&ctx2, list, &listed);
+    // Docker orders by creation time; images made in the same second come in either order.
+    std::vector<std::string> images;
+    for (const auto& image : listed.images()) images.push_back(image.ShortDebugString());
+    std::sort(images.begin(), images.end());
+    out += "list " + name + " -> " + std::to_string(s.error_code());
+    for (const auto& image : images) out += " {" + image + "}";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("state cache: images answered from memory are Docker's answers, through image changes",
+          "[cache][images]") {
+  auto& bed = TestBed::get();
+  auto cached = bed.startShim({}, "cache-images");
+  auto direct = bed.startShim({"--state-cache=false"}, "cache-images-direct");
+  REQUIRE(waitForEventStream(*cached));
+  auto& engine = bed.docker();
+  std::string label = "cacheimages=" + std::to_string(::getpid());
+  REQUIRE(engine.importImage(app::pauseImageTar(), "cacheimages/img", "1", {"LABEL " + label},
+                             docker::deadlineIn(60s)));
+  auto image = engine.inspectImage("cacheimages/img:1", docker::deadlineIn(10s));
+  REQUIRE(image);
+  std::string id = (*image)["Id"];
+  std::string hex = id.substr(7);
+  auto busybox = engine.inspectImage("busybox", docker::deadlineIn(10s));
+  REQUIRE(busybox);
+  std::string busyboxId = (*busybox)["Id"];
+
+  const std::vector<std::string> names = {
+      "",
+      "busybox",
+      "busybox:latest",
+      "docker.io/library/busybox:latest",
+      "docker.io/busybox",
+      "busybox:nosuchtag",
+      busyboxId,
+      busyboxId.substr(7),
+      busyboxId.substr(7, 12),
+      "cacheimages/img",
+      "cacheimages/img:1",
+      "cacheimages/img:2",
+      "docker.io/cacheimages/img:1",
+      id,
+      hex.substr(0, 12),
+      hex.substr(0, 20),
+      "sha256:" + std::string(64, '0'),
+      "000000000000",
+      "nosuch/image",
+      "busy*",
+      "Busybox",
+  };
+  // Compared as they come: memory follows Docker's events, so wait (bounded) for them.
+  auto same = [&] {
+    std::string a, b;
+    for (int i = 0; i < 100; ++i) {
+      a = imageAnswers(*cached, names);
+      b = imageAnswers(*direct, names);
+      if (a == b) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    INFO("from memory:\n" << a << "from Docker:\n" << b);
+    CHECK(a == b);
+  };
+  same();
+
+  // Tagged, retagged and untagged straight through Docker.
+  docker::Request tag;
+  tag.method = "POST";
+  tag.path = "/images/" + id + "/tag?repo=cacheimages/img&tag=2";
+  tag.operation = "tag_image";
+  tag.verb = docker::Verb::kModify;
+  REQUIRE(engine.call(tag, docker::deadlineIn(10s)));
+  same();
+  tag.path = "/images/" + id + "/tag?repo=cacheimages/img&tag=latest";
+  REQUIRE(engine.call(tag, docker::deadlineIn(10s)));
+  same();
+  REQUIRE(engine.removeImage("cacheimages/img:1", false, docker::deadlineIn(10s)));
+  same();
+  // Removed through dockershim: known at once, no event to wait for.
+  v1::RemoveImageRequest remove;
+  remove.mutable_image()->set_image(id);
+  v1::RemoveImageResponse removed;
+  Ctx ctx;
+  REQUIRE(cached->images->RemoveImage(&ctx, remove, &removed).ok());
+  CHECK_FALSE(imageStatus(*cached, id).has_image());
+  CHECK_FALSE(imageStatus(*cached, "cacheimages/img:2").has_image());
+  same();
 }

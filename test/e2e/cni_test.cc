@@ -72,7 +72,7 @@ TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each oth
           "[cni]") {
   CniEnv env("basic");
   env.writeConf("10-dse2e.conflist", env.conflist());
-  Shim& shim = env.start();
+  Shim& shim = env.start({}, {"--cni-check-on-status"});
 
   auto runtimeState = runtimeStatus(shim);
   const auto* ready = networkCondition(runtimeState);
@@ -247,6 +247,28 @@ TEST_CASE("CNI: pods get their addresses from the node's plugins, reach each oth
   REQUIRE(stopPod(shim, hostPod).ok());
   REQUIRE(removePod(shim, hostPod).ok());
   CHECK(env.calls(hostPod).empty());
+}
+
+TEST_CASE("CNI: a verbose PodSandboxStatus runs no plugin unless --cni-check-on-status", "[cni]") {
+  CniEnv env("verbose");
+  env.writeConf("10-dse2e.conflist", env.conflist());
+  Shim& shim = env.start();
+  auto config = podConfig("cni-verbose");
+  std::string pod = runPod(shim, config);
+  std::string ip = sandboxStatus(shim, pod).network().ip();
+  REQUIRE_FALSE(ip.empty());
+  for (int i = 0; i < 3; ++i) {
+    v1::PodSandboxStatusResponse resp;
+    auto st = podStatus(shim, pod, &resp, true);
+    INFO(describe(st));
+    REQUIRE(st.ok());
+    auto info = json::parse(resp.info().at("info"));
+    CHECK(info["cni"]["ips"] == json::array({ip}));
+    CHECK(info["cni"]["check"] == "not run (dockershim --cni-check-on-status)");
+  }
+  CHECK(env.count(pod, "CHECK") == 0);
+  cleanupPod(shim, pod);
+  CHECK(env.count(pod, "DEL") == 1);
 }
 
 TEST_CASE("CNI: pods are set up in parallel, one pod's hanging plugin holds up no other", "[cni]") {

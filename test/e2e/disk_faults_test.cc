@@ -71,15 +71,9 @@ void expectRunWorks(CniEnv& env) {
   CHECK(entries(env.cacheDir() + "/dockershim").empty());
 }
 
-}  // namespace
-
-TEST_CASE("disk: a full or read-only state folder fails RunPodSandbox cleanly", "[disk]") {
-  CniEnv env("disk-root");
-  env.writeConf("10-net.conflist", env.conflist());
-  SmallDisk disk(env.dir() + "/root");
-  env.start();
-  expectRunWorks(env);
-
+// Each run of the test case takes one section: the disk full, then read-only. Either way
+// RunPodSandbox fails with the reason and leaves nothing; the disk is mended afterwards.
+void expectDiskFaultsFailClean(CniEnv& env, SmallDisk& disk) {
   SECTION("full") {
     disk.fill();
     expectRunFailsClean(env, "No space left on device");
@@ -90,6 +84,18 @@ TEST_CASE("disk: a full or read-only state folder fails RunPodSandbox cleanly", 
     expectRunFailsClean(env, "Read-only file system");
     disk.readOnly(false);
   }
+}
+
+}  // namespace
+
+TEST_CASE("disk: a full or read-only state folder fails RunPodSandbox cleanly", "[disk]") {
+  CniEnv env("disk-root");
+  env.writeConf("10-net.conflist", env.conflist());
+  SmallDisk disk(env.dir() + "/root");
+  env.start();
+  expectRunWorks(env);
+
+  expectDiskFaultsFailClean(env, disk);
   expectRunWorks(env);
   env.stop();
 }
@@ -101,16 +107,7 @@ TEST_CASE("disk: a full or read-only CNI cache fails RunPodSandbox cleanly", "[d
   env.start();
   expectRunWorks(env);
 
-  SECTION("full") {
-    disk.fill();
-    expectRunFailsClean(env, "No space left on device");
-    disk.free();
-  }
-  SECTION("read-only") {
-    disk.readOnly(true);
-    expectRunFailsClean(env, "Read-only file system");
-    disk.readOnly(false);
-  }
+  expectDiskFaultsFailClean(env, disk);
   expectRunWorks(env);
   env.stop();
   // No ADD ever ran for a pod that failed here.

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "e2e/testbed.h"
 
@@ -35,6 +36,17 @@ inline v1::ImageStatusResponse imageStatus(Shim& shim, const std::string& image,
   INFO(describe(s));
   REQUIRE(s.ok());
   return resp;
+}
+
+inline std::vector<v1::Image> listImages(Shim& shim, const std::string& filter = "") {
+  v1::ListImagesRequest req;
+  if (!filter.empty()) req.mutable_filter()->mutable_image()->set_image(filter);
+  v1::ListImagesResponse resp;
+  Ctx ctx;
+  auto s = shim.images->ListImages(&ctx, req, &resp);
+  INFO(describe(s));
+  REQUIRE(s.ok());
+  return {resp.images().begin(), resp.images().end()};
 }
 
 inline grpc::Status pull(Shim& shim, const std::string& image, const std::string& user,

@@ -208,6 +208,16 @@ void checkSameContainers(const std::map<std::string, v1::Container>& before,
   }
 }
 
+// Restarts the killed daemon. Before the kubelet does anything, what survived is listed as before
+// and no half-made pod is ready without its network.
+void restartAndCompare(CrashBed& bed, const std::map<std::string, PodView>& pods,
+                       const std::map<std::string, v1::Container>& containers) {
+  bed.restart();
+  checkSameView(pods, bed.pods());
+  checkSameContainers(containers, bed.containers());
+  bed.checkNoReadyPodWithoutNetwork();
+}
+
 // A pod and a container that live through every crash below.
 struct Bystander {
   v1::PodSandboxConfig config;
@@ -244,12 +254,7 @@ TEST_CASE("faults: killed in RunPodSandbox at each step, restarted, the kubelet 
   REQUIRE(s.error_code() == grpc::StatusCode::UNAVAILABLE);
   bed.expectKilledAt(point);
 
-  bed.restart();
-  // Before the kubelet does anything: what survived is listed as before, and the half-made pod
-  // (if it was listed at all) is not ready without its network.
-  checkSameView(podsBefore, bed.pods());
-  checkSameContainers(containersBefore, bed.containers());
-  bed.checkNoReadyPodWithoutNetwork();
+  restartAndCompare(bed, podsBefore, containersBefore);
   std::set<std::string> seen;
   for (const auto& [id, view] : bed.pods()) seen.insert(id);
 
@@ -294,9 +299,7 @@ TEST_CASE("faults: killed after Docker created a container, restarted, the kubel
   REQUIRE(s.error_code() == grpc::StatusCode::UNAVAILABLE);
   bed.expectKilledAt("create_container.after_create");
 
-  bed.restart();
-  checkSameView(podsBefore, bed.pods());
-  checkSameContainers(containersBefore, bed.containers());
+  restartAndCompare(bed, podsBefore, containersBefore);
   std::set<std::string> seen;
   for (const auto& [id, c] : bed.containers()) seen.insert(id);
   // The kubelet creates the container again; its garbage collection removes the one it never
@@ -352,10 +355,7 @@ TEST_CASE("faults: killed in StopPodSandbox and RemovePodSandbox, restarted, the
   REQUIRE(s.error_code() == grpc::StatusCode::UNAVAILABLE);
   bed.expectKilledAt(point);
 
-  bed.restart();
-  checkSameView(podsBefore, bed.pods());
-  checkSameContainers(containersBefore, bed.containers());
-  bed.checkNoReadyPodWithoutNetwork();
+  restartAndCompare(bed, podsBefore, containersBefore);
   // The kubelet calls again what it did not see succeed (and for a stop, then removes).
   if (inStop) {
     s = stopPod(bed.shim(), pod);

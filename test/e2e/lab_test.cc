@@ -1,4 +1,5 @@
 // The overhead lab (dockershim-lab) end to end against the test bed's shim and dockerd.
+#include <cairo.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -210,15 +211,19 @@ TEST_CASE("lab: compare runs both chains on private runtimes and writes the repo
     CHECK(r["per_call"]["ListContainers"].contains("hops_ms") == (runtime == "docker+dockershim"));
   }
   CHECK(runtimes == std::set<std::string>{"docker+dockershim", "containerd"});
-  for (const char* chart :
-       {"memory", "cpu", "latency", "cpu_vs_pods", "memory_vs_pods", "latency_vs_pods"}) {
+  for (const char* chart : {"memory", "cpu", "latency", "cpu_vs_pods", "memory_vs_pods",
+                            "latency_vs_pods", "hops", "startup_hops"}) {
     INFO(chart);
     CHECK(readFile(out + "/" + chart + ".png").rfind("\x89PNG", 0) == 0);
     CHECK(readFile(out + "/" + chart + ".svg").find("<svg") != std::string::npos);
+    CHECK(readFile(out + "/" + chart + ".pdf").rfind("%PDF-", 0) == 0);
   }
   std::string report = readFile(out + "/report.md");
   CHECK(report.find("| docker+dockershim |") != std::string::npos);
   CHECK(report.find("| containerd |") != std::string::npos);
+  // dockershim's share of each pod's start, from its metrics.
+  CHECK(report.find("| per pod (the three) |") != std::string::npos);
+  CHECK(readFile(out + "/report.html").find("<table>") != std::string::npos);
   CHECK(readFile(out + "/runs.csv").find("containerd,2,1,") != std::string::npos);
   // The private runtimes are gone with their state.
   CHECK_FALSE(std::filesystem::exists(work));
@@ -279,4 +284,76 @@ TEST_CASE("lab: soak cycles pods and leaves nothing; descriptors and threads com
   }
   CHECK(adds.size() == static_cast<size_t>(lifecycles));
   CHECK(adds == dels);
+}
+
+namespace {
+
+// Pixels of `color` in a PNG (a browser's screenshot), read through Cairo.
+size_t pixelsOf(const std::string& pngPath, uint32_t color) {
+  cairo_surface_t* s = cairo_image_surface_create_from_png(pngPath.c_str());
+  REQUIRE(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+  cairo_surface_flush(s);
+  int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+  int stride = cairo_image_surface_get_stride(s);
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  size_t n = 0;
+  for (int y = 0; y < h; ++y) {
+    const auto* row = reinterpret_cast<const uint32_t*>(data + static_cast<ptrdiff_t>(y) * stride);
+    for (int x = 0; x < w; ++x) n += (row[x] & 0xffffff) == color;
+  }
+  cairo_surface_destroy(s);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("lab: report.html renders in a real headless browser, charts and all", "[lab][report]") {
+  auto& bed = TestBed::get();
+  std::string dir = bed.dir() + "/report-html";
+  std::filesystem::create_directories(dir);
+  // The committed sample's measurements, reported again by this build.
+  std::filesystem::copy_file(std::string(E2E_SOURCE_DIR) + "/../../docs/lab-sample/results.json",
+                             dir + "/results.json");
+  std::string output;
+  REQUIRE(runCommand(std::string(LAB_BINARY) + " report " + dir + " 2>&1", &output) == 0);
+  std::string html = readFile(dir + "/report.html");
+  CHECK(html.find("<svg") != std::string::npos);
+  // Self-contained: nothing to fetch.
+  CHECK(html.find("src=") == std::string::npos);
+  CHECK(html.find("<link") == std::string::npos);
+  CHECK(html.find("id=\"memory-glyph") != std::string::npos);  // each chart's glyphs its own
+
+  REQUIRE(std::filesystem::exists("/usr/bin/chromium"));  // packaging/install-deps.sh
+  // In a network namespace of its own: the browser's background requests (updates, sync)
+  // reach nothing beyond its own loopback.
+  std::string browser =
+      "unshare --net /usr/bin/chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
+      "--no-first-run --disable-extensions --disable-background-networking "
+      "--disable-component-update --disable-sync --disable-default-apps "
+      "--enable-logging=stderr --v=0 --user-data-dir=" +
+      dir + "/profile ";
+  std::string log;
+  int rc = runCommand("cd " + dir + " && timeout 120 " + browser +
+                          "--window-size=1200,2600 --screenshot=" + dir + "/shot.png file://" +
+                          dir + "/report.html 2>&1",
+                      &log);
+  INFO(log);
+  REQUIRE(rc == 0);
+  CHECK(log.find("bytes written to file") != std::string::npos);
+  CHECK(log.find("Uncaught") == std::string::npos);  // no script error (there is no script)
+  // The page as the browser built it: every chart and table is there.
+  std::string dom;
+  REQUIRE(
+      runCommand("timeout 120 " + browser + "--dump-dom file://" + dir + "/report.html 2>/dev/null",
+                 &dom) == 0);
+  size_t svgs = 0;
+  for (size_t at = dom.find("<svg"); at != std::string::npos; at = dom.find("<svg", at + 1)) ++svgs;
+  CHECK(svgs >= 6);
+  CHECK(dom.find("<td>docker+dockershim</td>") != std::string::npos);
+  // No resource to load, hence none missing: nothing in the page names one.
+  CHECK(dom.find(" src=") == std::string::npos);
+  CHECK(dom.find(" href=") == std::string::npos);
+  // The screenshot shows the charts: their series colours fill whole bars.
+  CHECK(pixelsOf(dir + "/shot.png", 0x1f77b4) > 5000);
+  CHECK(pixelsOf(dir + "/shot.png", 0xff7f0e) > 5000);
 }

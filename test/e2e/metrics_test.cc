@@ -1,10 +1,14 @@
 // The metrics endpoint end to end: a scrape parses as Prometheus text and its counts match the
 // calls made; /healthz follows Docker's reachability.
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "e2e/cni_env.h"
 #include "e2e/pod_util.h"
 #include "e2e/process.h"
 #include "e2e/unix_proxy.h"
@@ -95,6 +99,14 @@ TEST_CASE("metrics: a scrape parses and its counts match the calls made", "[metr
   CHECK(delta("dockershim_docker_operations_total{operation_type=\"remove_container\"}") == 1);
   CHECK(delta("dockershim_docker_operations_duration_seconds_count{operation_type=\""
               "create_container\"}") == 1);
+  // RunPodSandbox's time: most of it Docker's (create, start, inspect), none of it a plugin's
+  // (no CNI here), the rest dockershim's own.
+  double runTotal = delta("dockershim_cri_request_duration_seconds_sum{method=\"RunPodSandbox\"}");
+  double runDocker = delta("dockershim_cri_request_docker_seconds_total{method=\"RunPodSandbox\"}");
+  CHECK(runDocker > 0);
+  CHECK(runDocker <= runTotal);
+  CHECK(delta("dockershim_cri_request_network_seconds_total{method=\"RunPodSandbox\"}") == 0);
+  CHECK(delta("dockershim_cri_request_docker_seconds_total{method=\"ListContainers\"}") > 0);
   // The histogram's buckets add up: +Inf holds every observation.
   CHECK(value(after,
               "dockershim_cri_request_duration_seconds_bucket{method=\"ListContainers\","
@@ -152,6 +164,16 @@ TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced
     oneReq.set_container_id(id);
     v1::ContainerStatsResponse oneResp;
     CHECK(shim->runtime->ContainerStats(&ctx2, oneReq, &oneResp).ok());
+    // Docker's health from the background ping, images from the list kept since the last
+    // image change.
+    Ctx ctx3;
+    v1::StatusResponse status;
+    CHECK(shim->runtime->Status(&ctx3, v1::StatusRequest(), &status).ok());
+    CHECK(status.status().conditions(0).status());
+    CHECK(imageStatus(*shim, "busybox").has_image());
+    CHECK_FALSE(imageStatus(*shim, "busybox:nosuchtag").has_image());
+    CHECK(listImages(*shim).size() >= 2);
+    CHECK(listImages(*shim, "busybox").size() == 1);
   };
   // The first round learns the image; the events of the start are heard by now.
   round();
@@ -168,6 +190,12 @@ TEST_CASE("state cache: lists, statuses and stats ask Docker nothing once synced
   CHECK(delta("dockershim_docker_operations_total{operation_type=\"inspect_container\"}") == 0);
   CHECK(delta("dockershim_docker_operations_total{operation_type=\"inspect_image\"}") == 0);
   CHECK(delta("dockershim_docker_operations_total{operation_type=\"list_containers\"}") <= 1);
+  CHECK(delta("dockershim_cri_requests_total{method=\"Status\"}") == 5);
+  CHECK(delta("dockershim_cri_requests_total{method=\"ImageStatus\"}") == 10);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"list_images\"}") == 0);
+  // The background ping, every 2 s, and nothing per call.
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"ping\"}") <= 2);
+  CHECK(delta("dockershim_docker_operations_total{operation_type=\"info\"}") <= 1);
 
   cleanupPod(*shim, podId);
 }
@@ -240,4 +268,73 @@ TEST_CASE("state cache: Version asks Docker once per event stream, and fails whi
     REQUIRE(version(&resp).ok());
   }
   CHECK(value(scrape(port), asked) == reconnected);
+}
+
+TEST_CASE("metrics: every series the Grafana dashboard queries is in a live scrape",
+          "[metrics][cni]") {
+  std::ifstream file(std::string(E2E_SOURCE_DIR) + "/../../packaging/grafana/dockershim.json");
+  REQUIRE(file);
+  auto dashboard = nlohmann::json::parse(file);
+  std::vector<std::string> exprs;
+  for (const auto& panel : dashboard["panels"]) {
+    if (!panel.contains("targets")) continue;
+    for (const auto& target : panel["targets"]) exprs.push_back(target["expr"]);
+  }
+  REQUIRE(exprs.size() >= 15);
+
+  // A node's usual traffic: pods with CNI, their containers, a call that fails.
+  CniEnv env("grafana");
+  env.writeConf("10-net.conflist", env.conflist());
+  Shim& shim = env.start();
+  REQUIRE(waitForEventStream(shim));
+  auto config = podConfig("grafana");
+  std::string pod = runPod(shim, config);
+  startContainer(shim, pod, config, containerConfig("app"));
+  v1::ContainerStatusRequest missing;
+  missing.set_container_id("0badc0ffee0badc0ffee");
+  v1::ContainerStatusResponse resp;
+  Ctx ctx;
+  CHECK(shim.runtime->ContainerStatus(&ctx, missing, &resp).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+  cleanupPod(shim, pod);
+  auto samples = scrape(metricsPort(shim));
+
+  // series name -> the label names its samples carry
+  std::map<std::string, std::set<std::string>> series;
+  std::regex labelName(R"(([a-zA-Z_]+)=")");
+  for (const auto& [key, value] : samples) {
+    auto brace = key.find('{');
+    auto& labels = series[key.substr(0, brace)];
+    if (brace == std::string::npos) continue;
+    std::string rest = key.substr(brace);
+    for (std::sregex_iterator it(rest.begin(), rest.end(), labelName), end; it != end; ++it) {
+      labels.insert((*it)[1]);
+    }
+  }
+  std::regex metric(R"(\b((dockershim|process)_[a-z_]+)\b)");
+  std::regex byLabels(R"(by \(([a-z_, ]+)\))");
+  int checked = 0;
+  for (const auto& expr : exprs) {
+    INFO("expr: " << expr);
+    std::set<std::string> labelsHere;
+    for (std::sregex_iterator it(expr.begin(), expr.end(), metric), end; it != end; ++it) {
+      std::string name = (*it)[1];
+      INFO("metric " << name);
+      CHECK(series.count(name) == 1);
+      if (series.count(name)) labelsHere.insert(series[name].begin(), series[name].end());
+      ++checked;
+    }
+    // What the panel groups by is a label those series have.
+    for (std::sregex_iterator it(expr.begin(), expr.end(), byLabels), end; it != end; ++it) {
+      std::string list = (*it)[1];
+      std::regex word(R"([a-z_]+)");
+      for (std::sregex_iterator w(list.begin(), list.end(), word), wend; w != wend; ++w) {
+        std::string label = (*w)[0];
+        if (label == "le") continue;
+        INFO("grouped by " << label);
+        CHECK(labelsHere.count(label) == 1);
+      }
+    }
+  }
+  CHECK(checked >= 20);
 }

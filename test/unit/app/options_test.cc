@@ -137,6 +137,10 @@ TEST_CASE("cri-dockerd's booleans: bare and =true/false", "[options]") {
   }
   auto cache = parse({"--state-cache=false"});
   CHECK_FALSE(cache.options.stateCache);
+  CHECK_FALSE(parse({}).options.cniCheckOnStatus);
+  CHECK(parse({"--cni-check-on-status"}).options.cniCheckOnStatus);
+  CHECK(parse({"--cni-check-on-status=true"}).options.cniCheckOnStatus);
+  CHECK_FALSE(parse({"--cni-check-on-status=false"}).options.cniCheckOnStatus);
 }
 
 TEST_CASE("what cri-dockerd refuses is refused, what ends the process ends it", "[options]") {

@@ -1,6 +1,7 @@
 #include "cri/state_cache.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 namespace dockershim::cri {
 namespace {
@@ -115,6 +116,101 @@ TEST_CASE("state cache: images are kept until an image changes", "[cache]") {
   // Losing the event stream (no longer synced) forgets them too.
   cache.invalidate();
   CHECK_FALSE(cache.findImage("sha256:1"));
+}
+
+nlohmann::json containerIn(const std::string& id, const std::string& sandbox,
+                           const std::string& state) {
+  auto inspect = inspectOf(id, "container", state);
+  inspect["Config"]["Labels"]["io.kubernetes.sandbox.id"] = sandbox;
+  inspect["Config"]["Image"] = "busybox";
+  inspect["Image"] = "sha256:" + std::string(64, 'b');
+  inspect["Created"] = "2026-12-07T10:00:00.5Z";
+  return inspect;
+}
+
+TEST_CASE("state cache: entries carry what the lists send, found by id and pod index", "[cache]") {
+  StateCache cache;
+  cache.put(containerIn("c1aa", "s1", "running"), cache.nextGeneration());
+  cache.put(containerIn("c1bb", "s1", "exited"), cache.nextGeneration());
+  cache.put(containerIn("c2aa", "s2", "running"), cache.nextGeneration());
+  auto sandbox = inspectOf("s1", "podsandbox", "running");
+  sandbox["Name"] = "/k8s_POD_web_default_uid1_0";
+  cache.put(sandbox, cache.nextGeneration());
+
+  auto e = cache.find("c1aa");
+  REQUIRE(e);
+  REQUIRE(e->container);
+  CHECK(e->container->id() == "c1aa");
+  CHECK(e->container->pod_sandbox_id() == "s1");
+  CHECK(e->container->state() == runtime::v1::CONTAINER_RUNNING);
+  CHECK(e->container->image().image() == "busybox");
+  CHECK(e->container->metadata().name() == "c");
+  CHECK_FALSE(e->podSandbox);
+  auto s = cache.find("s1");
+  REQUIRE(s);
+  REQUIRE(s->podSandbox);
+  CHECK(s->podSandbox->metadata().name() == "web");
+  CHECK(s->podSandbox->state() == runtime::v1::SANDBOX_READY);
+
+  auto ids = [](const std::vector<StateCache::Entry>& entries) {
+    std::set<std::string> out;
+    for (const auto& e : entries) out.insert(e.container ? e.container->id() : "?");
+    return out;
+  };
+  CHECK(ids(cache.list(false)) == std::set<std::string>{"c1aa", "c1bb", "c2aa"});
+  CHECK(ids(cache.list(false, "c1")) == std::set<std::string>{"c1aa", "c1bb"});
+  CHECK(ids(cache.list(false, "", "s1")) == std::set<std::string>{"c1aa", "c1bb"});
+  CHECK(ids(cache.list(false, "", "s")) == std::set<std::string>{"c1aa", "c1bb", "c2aa"});
+  CHECK(ids(cache.list(false, "c1b", "s1")) == std::set<std::string>{"c1bb"});
+  CHECK(cache.list(false, "", "s3").empty());
+  CHECK(cache.list(false, "zz").empty());
+  CHECK(cache.list(true, "s").size() == 1);
+
+  // The index follows replacements and erases.
+  cache.put(containerIn("c1aa", "s1", "exited"), cache.nextGeneration());
+  CHECK(cache.find("c1aa")->container->state() == runtime::v1::CONTAINER_EXITED);
+  cache.erase("c1bb", cache.nextGeneration());
+  CHECK(ids(cache.list(false, "", "s1")) == std::set<std::string>{"c1aa"});
+  cache.erase("c1aa", cache.nextGeneration());
+  CHECK(cache.list(false, "", "s1").empty());
+  CHECK(ids(cache.list(false)) == std::set<std::string>{"c2aa"});
+
+  // An entry whose name is not a CRI name is kept (Docker has it) but lists nothing.
+  auto odd = containerIn("c9", "s1", "running");
+  odd["Name"] = "/not-a-kube-name";
+  REQUIRE(cache.put(odd, cache.nextGeneration()));
+  CHECK(cache.find("c9"));
+  CHECK_FALSE(cache.find("c9")->container);
+}
+
+TEST_CASE("state cache: the image list is current until an image changes", "[cache]") {
+  StateCache cache;
+  nlohmann::json listed = nlohmann::json::array(
+      {{{"Id", "sha256:" + std::string(64, 'a')}, {"RepoTags", {"busybox:latest"}}}});
+  auto images = std::make_shared<const ImageSet>(listed, std::vector<std::string>{});
+  cache.putImageSet(images, cache.imageEpoch());
+  CHECK_FALSE(cache.imageSet());  // not synced: no event would tell of a change
+  cache.setStreamUp(true);
+  cache.syncFrom(cache.nextGeneration());
+  cache.putImageSet(images, cache.imageEpoch());
+  REQUIRE(cache.imageSet());
+  CHECK(cache.imageSet()->size() == 1);
+  // Listed before a change: says what was, not kept.
+  auto epoch = cache.imageEpoch();
+  cache.clearImages();
+  CHECK_FALSE(cache.imageSet());
+  cache.putImageSet(images, epoch);
+  CHECK_FALSE(cache.imageSet());
+  cache.putImageSet(images, cache.imageEpoch());
+  CHECK(cache.imageSet());
+  cache.invalidate();
+  CHECK_FALSE(cache.imageSet());
+  // An image's user is fixed by its ID: kept across changes.
+  cache.putImageUser("sha256:x", translate::ImageUser{.uid = 1000});
+  cache.clearImages();
+  REQUIRE(cache.imageUser("sha256:x"));
+  CHECK(cache.imageUser("sha256:x")->uid == 1000);
+  CHECK_FALSE(cache.imageUser("sha256:y"));
 }
 
 }  // namespace

@@ -1,132 +1,130 @@
 #include "chart.h"
 
-#include <zlib.h>
+#include <cairo.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 namespace dockershim::lab {
 namespace {
 
-uint32_t bigEndian(const std::string& s, size_t at) {
-  return (uint32_t{static_cast<uint8_t>(s[at])} << 24) |
-         (uint32_t{static_cast<uint8_t>(s[at + 1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(s[at + 2])} << 8) | static_cast<uint8_t>(s[at + 3]);
-}
-
-// Decodes what Canvas::png() writes (one IDAT, filter 0): width, height and RGB rows.
-struct Decoded {
-  uint32_t width = 0, height = 0;
-  std::string rgb;
-  uint32_t pixel(uint32_t x, uint32_t y) const {
-    size_t i = (y * (width * 3 + 1)) + 1 + x * 3;
-    return (uint32_t{static_cast<uint8_t>(rgb[i])} << 16) |
-           (uint32_t{static_cast<uint8_t>(rgb[i + 1])} << 8) | static_cast<uint8_t>(rgb[i + 2]);
-  }
-};
-
-Decoded decode(const std::string& png) {
-  Decoded d;
-  REQUIRE(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
-  size_t at = 8;
-  std::string idat;
-  while (at + 12 <= png.size()) {
-    uint32_t len = bigEndian(png, at);
-    std::string type = png.substr(at + 4, 4);
-    std::string data = png.substr(at + 8, len);
-    uint32_t crc = bigEndian(png, at + 8 + len);
-    uLong want = ::crc32(0L, reinterpret_cast<const Bytef*>(png.data() + at + 4), len + 4);
-    CHECK(crc == want);
-    if (type == "IHDR") {
-      d.width = bigEndian(data, 0);
-      d.height = bigEndian(data, 4);
-      CHECK(data[8] == 8);
-      CHECK(data[9] == 2);
-    } else if (type == "IDAT") {
-      idat += data;
+// The tallest (bars) or widest (stacked) run of `color` along any column or row.
+int longestRun(const Raster& r, uint32_t color, bool vertical, int from, int to) {
+  int best = 0;
+  int outer = vertical ? r.width : r.height;
+  for (int a = 0; a < outer; ++a) {
+    int n = 0;
+    for (int b = from; b < to; ++b) {
+      uint32_t p = vertical ? r.pixel(a, b) : r.pixel(b, a);
+      n += p == color;
     }
-    at += 12 + len;
+    best = std::max(best, n);
   }
-  d.rgb.resize(static_cast<size_t>(d.height) * (d.width * 3 + 1));
-  uLongf size = d.rgb.size();
-  REQUIRE(::uncompress(reinterpret_cast<Bytef*>(d.rgb.data()), &size,
-                       reinterpret_cast<const Bytef*>(idat.data()), idat.size()) == Z_OK);
-  REQUIRE(size == d.rgb.size());
-  return d;
+  return best;
 }
 
-TEST_CASE("lab: canvas draws rectangles, lines and the bitmap font", "[lab]") {
-  Canvas c(40, 20);
-  CHECK(c.pixel(0, 0) == 0xffffff);
-  c.fillRect(2, 3, 4, 5, 0x112233);
-  CHECK(c.pixel(2, 3) == 0x112233);
-  CHECK(c.pixel(5, 7) == 0x112233);
-  CHECK(c.pixel(6, 7) == 0xffffff);
-  c.fillRect(-5, -5, 3, 3, 0);  // clipped, no crash
-  c.line(0, 19, 39, 19, 0xff0000);
-  CHECK(c.pixel(20, 19) == 0xff0000);
-  Canvas t(12, 8);
-  t.text(0, 0, "1", 0x000000, 1);
-  // "1": row 0 is ..#.., row 6 is .###.
-  CHECK(t.pixel(2, 0) == 0);
-  CHECK(t.pixel(0, 0) == 0xffffff);
-  CHECK(t.pixel(1, 6) == 0);
-  CHECK(t.pixel(3, 6) == 0);
-  CHECK(t.pixel(4, 6) == 0xffffff);
-  CHECK(Canvas::textWidth("abc", 2) == 36);
-
-  auto d = decode(c.png());
-  CHECK(d.width == 40);
-  CHECK(d.height == 20);
-  CHECK(d.pixel(2, 3) == 0x112233);
-  CHECK(d.pixel(20, 19) == 0xff0000);
-  CHECK(d.pixel(30, 5) == 0xffffff);
+// Width and height a PNG declares, read back through Cairo.
+std::pair<int, int> pngSize(const std::string& png) {
+  struct Reader {
+    const std::string& data;
+    size_t at = 0;
+  } reader{png};
+  auto read = [](void* closure, unsigned char* out, unsigned int length) {
+    auto* r = static_cast<Reader*>(closure);
+    if (r->at + length > r->data.size()) return CAIRO_STATUS_READ_ERROR;
+    std::copy_n(r->data.data() + r->at, length, reinterpret_cast<char*>(out));
+    r->at += length;
+    return CAIRO_STATUS_SUCCESS;
+  };
+  cairo_surface_t* s = cairo_image_surface_create_from_png_stream(read, &reader);
+  REQUIRE(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+  std::pair<int, int> size{cairo_image_surface_get_width(s), cairo_image_surface_get_height(s)};
+  cairo_surface_destroy(s);
+  return size;
 }
 
-TEST_CASE("lab: bar and line charts as SVG and PNG", "[lab]") {
+TEST_CASE("lab: bar charts in PNG, SVG and PDF from one drawing", "[lab]") {
   Chart bars;
   bars.title = "Daemon CPU";
+  bars.subtitle = "105 pods, kubelet polling";
   bars.yLabel = "cores";
   bars.series = {"dockershim+dockerd", "containerd"};
   bars.categories = {"105 pods"};
   bars.values = {{0.30, 0.10}};
+
+  auto png = renderPng(bars);
+  REQUIRE(png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  CHECK(pngSize(png) == std::pair<int, int>{880, 500});
   auto svg = renderSvg(bars);
-  CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.find(">Daemon CPU</text>") != std::string::npos);
-  CHECK(svg.find(">dockershim+dockerd</text>") != std::string::npos);
-  CHECK(svg.find("fill=\"#1f77b4\"") != std::string::npos);
-  CHECK(svg.find("fill=\"#ff7f0e\"") != std::string::npos);
-  CHECK(svg.find(">0.3</text>") != std::string::npos);  // the bar's value
-  CHECK(renderSvg(Chart{.title = "a<b"}).find(">a&lt;b</text>") != std::string::npos);
+  CHECK(svg.find("<svg") != std::string::npos);
+  CHECK(svg.find("<title>Daemon CPU</title>") != std::string::npos);
+  CHECK(svg.find("width=\"880") != std::string::npos);
+  CHECK(svg.find("glyph") != std::string::npos);  // text drawn from the font's outlines
+  CHECK(renderSvg(Chart{.title = "a<b"}).find("<title>a&lt;b</title>") != std::string::npos);
+  auto pdf = renderPdf(bars);
+  CHECK(pdf.rfind("%PDF-", 0) == 0);
+  CHECK(pdf.find("%%EOF") != std::string::npos);
 
-  auto png = decode(renderPng(bars));
-  CHECK(png.width == 800);
-  CHECK(png.height == 480);
-  // The first bar is three times the second: count its colour along a column through each.
-  auto height = [&](uint32_t color) {
-    uint32_t best = 0;
-    for (uint32_t x = 80; x < 570; ++x) {  // the plot, not the legend
-      uint32_t n = 0;
-      for (uint32_t y = 60; y < 420; ++y) n += png.pixel(x, y) == color;
-      best = std::max(best, n);
-    }
-    return best;
-  };
-  uint32_t a = height(0x1f77b4), b = height(0xff7f0e);
-  REQUIRE(b > 0);
+  // The first bar is three times the second, each filled with its series' colour.
+  auto r = rasterize(bars);
+  CHECK(r.pixel(2, 2) == 0xffffff);
+  int a = longestRun(r, seriesColor(0), true, 80, 460);
+  int b = longestRun(r, seriesColor(1), true, 80, 460);
+  REQUIRE(b > 20);
   CHECK(static_cast<double>(a) / b == Approx(3.0).epsilon(0.05));
+  // Antialiased text: grey levels between ink and paper, not only the two.
+  int greys = 0;
+  for (uint32_t p : r.rgb) {
+    uint32_t red = p >> 16;
+    greys += (p & 0xffff) == (red << 8 | red) && red > 0x40 && red < 0xd0;
+  }
+  CHECK(greys > 50);
+}
 
+TEST_CASE("lab: line charts and the stacked hop chart", "[lab]") {
   Chart lines;
   lines.kind = Chart::Kind::kLines;
   lines.title = "CPU vs pods";
   lines.xLabel = "pods";
+  lines.yLabel = "cores";
   lines.series = {"docker", "containerd"};
   lines.xs = {10, 35, 105, 250};
   lines.values = {{0.1, 0.2, 0.4, 0.9}, {0.05, 0.07, 0.1, 0.2}};
-  auto lsvg = renderSvg(lines);
-  CHECK(lsvg.find(">250</text>") != std::string::npos);
-  CHECK(lsvg.find("stroke=\"#1f77b4\"") != std::string::npos);
-  auto lpng = decode(renderPng(lines));
-  CHECK(lpng.width == 800);
+  auto r = rasterize(lines);
+  // Beyond the legend's 13×13 swatch: four markers and the line joining them.
+  for (size_t s = 0; s < 2; ++s) {
+    int marked = 0;
+    for (uint32_t p : r.rgb) marked += p == seriesColor(s);
+    CHECK(marked > 600);
+  }
+  CHECK(renderSvg(lines).find("<title>CPU vs pods</title>") != std::string::npos);
+
+  Chart hops;
+  hops.kind = Chart::Kind::kStacked;
+  hops.title = "Where a call's time goes";
+  hops.xLabel = "ms";
+  hops.series = {"transport", "dockershim", "Docker", "CNI"};
+  hops.categories = {"ListContainers", "RunPodSandbox"};
+  hops.values = {{0.2, 0.1, 0, 0}, {0.3, 4, 300, 150}};
+  auto h = rasterize(hops);
+  CHECK(h.height == 190 + 2 * 38);
+  // RunPodSandbox's Docker segment is twice its CNI segment.
+  int docker = longestRun(h, seriesColor(2), false, 0, h.width);
+  int cni = longestRun(h, seriesColor(3), false, 0, h.width);
+  REQUIRE(cni > 20);
+  CHECK(static_cast<double>(docker) / cni == Approx(2.0).epsilon(0.05));
+  CHECK(pngSize(renderPng(hops)) == std::pair<int, int>{880, 266});
+
+  // Nothing to draw is no crash.
+  CHECK_FALSE(renderPng(Chart{}).empty());
+  CHECK_FALSE(renderPng(Chart{.kind = Chart::Kind::kStacked}).empty());
+  Chart odd;
+  odd.kind = Chart::Kind::kLines;
+  odd.series = {"a"};
+  odd.values = {{std::nan(""), std::numeric_limits<double>::infinity()}};
+  odd.xs = {1};
+  CHECK_FALSE(renderSvg(odd).empty());
 }
 
 }  // namespace

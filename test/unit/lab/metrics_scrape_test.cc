@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "workload.h"
+
 namespace dockershim::lab {
 namespace {
 
@@ -36,6 +38,40 @@ TEST_CASE("lab: a metrics address that does not answer", "[lab]") {
   auto r = scrapeMetrics("127.0.0.1:1", std::chrono::milliseconds(500));
   CHECK_FALSE(r);
   CHECK_FALSE(isDockershimMetrics("127.0.0.1:1"));
+}
+
+}  // namespace
+}  // namespace dockershim::lab
+
+namespace dockershim::lab {
+namespace {
+
+TEST_CASE("lab: pod startup split into Docker's, the plugins' and dockershim's time", "[lab]") {
+  auto before = parseExposition(
+      "dockershim_cri_requests_total{method=\"RunPodSandbox\"} 10\n"
+      "dockershim_cri_request_duration_seconds_sum{method=\"RunPodSandbox\"} 5\n"
+      "dockershim_cri_request_docker_seconds_total{method=\"RunPodSandbox\"} 3\n"
+      "dockershim_cri_request_network_seconds_total{method=\"RunPodSandbox\"} 1\n");
+  auto after = parseExposition(
+      "dockershim_cri_requests_total{method=\"RunPodSandbox\"} 14\n"
+      "dockershim_cri_request_duration_seconds_sum{method=\"RunPodSandbox\"} 7\n"
+      "dockershim_cri_request_docker_seconds_total{method=\"RunPodSandbox\"} 4.2\n"
+      "dockershim_cri_request_network_seconds_total{method=\"RunPodSandbox\"} 1.6\n"
+      "dockershim_cri_requests_total{method=\"CreateContainer\"} 4\n"
+      "dockershim_cri_request_duration_seconds_sum{method=\"CreateContainer\"} 0.2\n"
+      "dockershim_cri_request_docker_seconds_total{method=\"CreateContainer\"} 0.18\n"
+      "dockershim_cri_request_network_seconds_total{method=\"CreateContainer\"} 0\n");
+  auto share = startupShare(before, after);
+  // 4 RunPodSandbox calls: 2 s, of which 1.2 in Docker and 0.6 in plugins.
+  CHECK(share["RunPodSandbox"]["calls"] == 4);
+  CHECK(share["RunPodSandbox"]["mean"].get<double>() == Approx(500));
+  CHECK(share["RunPodSandbox"]["docker"].get<double>() == Approx(300));
+  CHECK(share["RunPodSandbox"]["network"].get<double>() == Approx(150));
+  CHECK(share["RunPodSandbox"]["dockershim"].get<double>() == Approx(50));
+  CHECK(share["CreateContainer"]["dockershim"].get<double>() == Approx(5));
+  CHECK_FALSE(share.contains("StartContainer"));  // none made
+  CHECK(share["per_pod"]["dockershim"].get<double>() == Approx(55));
+  CHECK(share["per_pod"]["docker"].get<double>() == Approx(345));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "logs/docker_json_log.h"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <random>
 #include <string>
 
 namespace dockershim::logs {
@@ -66,6 +68,81 @@ TEST_CASE("parseDockerJsonLine rejects what is not an entry", "[logs]") {
     CHECK_FALSE(e.isOk());
     CHECK(e.status().code() == Code::kInvalidArgument);
   }
+}
+
+// What the line means, read by a general JSON parser: the reference the fast scanner of
+// Docker's own shape must agree with on every line.
+std::string reference(std::string_view line) {
+  auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return "error";
+  std::string log;
+  if (j.contains("log")) {
+    if (!j["log"].is_string()) return "error";
+    log = j["log"];
+  }
+  if (!j.contains("stream") || !j["stream"].is_string()) return "error";
+  auto stream = parseStream(j["stream"].get<std::string>());
+  if (!stream) return "error";
+  if (!j.contains("time") || !j["time"].is_string()) return "error";
+  auto time = parseRfc3339Nano(j["time"].get<std::string>());
+  if (!time) return "error";
+  return log + "|" + std::to_string(static_cast<int>(*stream)) + "|" + std::to_string(*time);
+}
+
+std::string parsed(std::string_view line) {
+  auto e = parseDockerJsonLine(line);
+  if (!e) return "error";
+  return e->log + "|" + std::to_string(static_cast<int>(e->stream)) + "|" +
+         std::to_string(e->unixNanos);
+}
+
+TEST_CASE("parseDockerJsonLine: Docker's shape is read as a general JSON parser reads it",
+          "[logs]") {
+  const std::vector<std::string> seeds = {
+      R"({"log":"hello\n","stream":"stdout","time":"2026-11-28T10:00:00.123456789Z"})",
+      R"({"stream":"stderr","time":"2026-11-28T10:00:00Z"})",
+      R"({"log":"a\u003cb\u003e \"q\" \\ \/ \b\f\t\r\u0000 \ufffd é日本 😀","stream":"stderr","time":"2026-11-28T10:00:00.5Z"})",
+      R"({"log":"\ud83d\ude00 \uD83D\uDE00 \u00e9","stream":"stdout","time":"2026-11-28T10:00:00.000000001Z"})",
+      R"({"log":"x","stream":"stdout","attrs":{"tag":"a"},"time":"2026-11-28T10:00:00Z"})",
+  };
+  std::mt19937 rng(20261207);
+  const std::string interesting =
+      std::string("\"\\u{}:,/ dD8cCfF0aZ\x7f\x80\xbf\xc3\xed\xf0\xf4\xff\n\t") +
+      std::string(1, '\0');
+  auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  int disagreements = 0;
+  int valid = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string line = seeds[pick(seeds.size())];
+    int edits = 1 + static_cast<int>(pick(3));
+    for (int k = 0; k < edits && !line.empty(); ++k) {
+      size_t at = pick(line.size());
+      switch (pick(4)) {
+        case 0:
+          line[at] = interesting[pick(interesting.size())];
+          break;
+        case 1:
+          line.insert(at, 1, interesting[pick(interesting.size())]);
+          break;
+        case 2:
+          line.erase(at, 1);
+          break;
+        default:
+          line.resize(at);
+          break;
+      }
+    }
+    std::string want = reference(line);
+    std::string got = parsed(line);
+    valid += want != "error";
+    if (want != got && ++disagreements <= 5) {
+      INFO("line: " << line);
+      CHECK(got == want);
+    }
+  }
+  CHECK(disagreements == 0);
+  CHECK(valid > 5000);  // the mutations left many valid entries to compare
+  for (const auto& seed : seeds) CHECK(parsed(seed) == reference(seed));
 }
 
 }  // namespace

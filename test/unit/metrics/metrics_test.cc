@@ -17,6 +17,20 @@ bool has(const std::string& text, const std::string& line) {
   return text.find(line) != std::string::npos;
 }
 
+TEST_CASE("metrics: a call's time splits into Docker's, the plugins' and dockershim's own",
+          "[metrics]") {
+  Metrics m("9.9.9");
+  m.observeRpc("RunPodSandbox", Code::kOk, 0.5, 0.25, 0.125);
+  m.observeRpc("RunPodSandbox", Code::kOk, 0.5, 0.25, 0.0625);
+  m.observeRpc("Version", Code::kOk, 0.001);
+  std::string text = m.scrape();
+  CHECK(has(text, "dockershim_cri_request_duration_seconds_sum{method=\"RunPodSandbox\"} 1\n"));
+  CHECK(has(text, "dockershim_cri_request_docker_seconds_total{method=\"RunPodSandbox\"} 0.5\n"));
+  CHECK(
+      has(text, "dockershim_cri_request_network_seconds_total{method=\"RunPodSandbox\"} 0.1875\n"));
+  CHECK(has(text, "dockershim_cri_request_docker_seconds_total{method=\"Version\"} 0\n"));
+}
+
 TEST_CASE("metrics: CRI calls, Docker operations and CNI operations are counted", "[metrics]") {
   Metrics m("9.9.9");
   m.observeRpc("ListContainers", Code::kOk, 0.0002);
@@ -57,6 +71,9 @@ TEST_CASE("metrics: CRI calls, Docker operations and CNI operations are counted"
             "\"tear_down_pod\"} 1"));
   CHECK(has(text, "dockershim_build_info{version=\"9.9.9\"} 1"));
   CHECK(has(text, "# TYPE process_resident_memory_bytes gauge"));
+  // What each call waited on: nothing here.
+  CHECK(has(text, "dockershim_cri_request_docker_seconds_total{method=\"ListContainers\"} 0"));
+  CHECK(has(text, "dockershim_cri_request_network_seconds_total{method=\"ListContainers\"} 0"));
   CHECK(has(text, "# TYPE process_cpu_seconds_total counter"));
   CHECK_FALSE(has(text, "process_resident_memory_bytes 0\n"));
   CHECK_FALSE(has(text, "process_start_time_seconds 0\n"));
