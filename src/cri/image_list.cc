@@ -62,8 +62,9 @@ std::optional<Status> CriService::imageStatusFromMemory(const std::string& name,
   auto images = currentImages(ctx);
   if (!images) return std::nullopt;
   auto found = images->find(name);
-  // CRI: a missing image is an empty response, not an error (kubelet pulls on that).
-  if (found.lookup == ImageSet::Lookup::kAbsent) return Status::ok();
+  // Only a hit is answered from memory. An image made outside CRI (docker import, tag, build)
+  // is told of by an event that may still be on its way, so "absent" is Docker's to say; it
+  // is the rare path too, as kubelet pulls after it.
   if (found.lookup != ImageSet::Lookup::kFound) return std::nullopt;
   // The list does not carry the image's user; its ID fixes it, so it is asked for once.
   auto user = cache_->imageUser(found.image->id());

@@ -6,6 +6,7 @@
 
 #include "app/pause_image.h"
 #include "e2e/pod_util.h"
+#include "e2e/unix_proxy.h"
 
 using namespace dockershim;
 using namespace dockershim::e2e;
@@ -294,4 +295,46 @@ TEST_CASE("state cache: images answered from memory are Docker's answers, throug
   CHECK_FALSE(imageStatus(*cached, id).has_image());
   CHECK_FALSE(imageStatus(*cached, "cacheimages/img:2").has_image());
   same();
+}
+
+TEST_CASE("state cache: an image made outside CRI is found before its event is heard", "[cache]") {
+  auto& bed = TestBed::get();
+  UnixProxy proxy(bed.dir() + "/late-events.sock", bed.dockerSocket());
+  auto shim = bed.startShim({"--docker-endpoint=unix://" + proxy.path()}, "cache-late-events");
+  REQUIRE(waitForEventStream(*shim));
+  auto busybox = imageStatus(*shim, "busybox");
+  REQUIRE(busybox.has_image());
+  CHECK(listImages(*shim).size() >= 2);  // the image list is kept now
+  auto& engine = bed.docker();
+  docker::Request tag;
+  tag.method = "POST";
+  tag.operation = "tag_image";
+  tag.verb = docker::Verb::kModify;
+  // Events late (a loaded node): the kept list lacks the new names, so "absent" must come from
+  // Docker, or kubelet would pull an image the node has.
+  proxy.holdEvents(true);
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "lateevents/img:" + std::to_string(i);
+    tag.path =
+        "/images/" + busybox.image().id() + "/tag?repo=lateevents/img&tag=" + std::to_string(i);
+    REQUIRE(engine.call(tag, docker::deadlineIn(10s)));
+    auto status = imageStatus(*shim, name);
+    INFO(name);
+    REQUIRE(status.has_image());
+    CHECK(status.image().id() == busybox.image().id());
+    CHECK(status.image().username() == busybox.image().username());
+  }
+  CHECK_FALSE(imageStatus(*shim, "lateevents/img:nosuch").has_image());
+  proxy.holdEvents(false);
+  // Once the events are heard, the list has the names too.
+  bool listed = false;
+  for (int i = 0; i < 100 && !listed; ++i) {
+    listed = listImages(*shim, "lateevents/img:2").size() == 1;
+    if (!listed) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(listed);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(
+        engine.removeImage("lateevents/img:" + std::to_string(i), false, docker::deadlineIn(10s)));
+  }
 }

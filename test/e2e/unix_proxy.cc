@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <string_view>
 
 namespace dockershim::e2e {
 
@@ -73,8 +74,9 @@ void UnixProxy::acceptLoop() {
     open_.insert(client);
     open_.insert(server);
     threads_.emplace_back([this, client, server] {
-      std::thread back([this, client, server] { pump(server, client); });
-      pump(client, server);
+      std::atomic<bool> events{false};
+      std::thread back([&] { pump(server, client, &events, false); });
+      pump(client, server, &events, true);
       back.join();
       std::lock_guard<std::mutex> l(mu_);
       open_.erase(client);
@@ -85,11 +87,23 @@ void UnixProxy::acceptLoop() {
   }
 }
 
-void UnixProxy::pump(int from, int to) {
+void UnixProxy::pump(int from, int to, std::atomic<bool>* events, bool fromClient) {
   char buf[16384];
+  bool first = true;
   for (;;) {
     ssize_t n = ::read(from, buf, sizeof buf);
     if (n <= 0) break;
+    if (fromClient && first) {
+      // The request line names the stream: "GET /v1.41/events?... HTTP/1.1".
+      std::string_view head(buf, static_cast<size_t>(n));
+      head = head.substr(0, head.find('\n'));
+      if (head.rfind("GET ", 0) == 0 && head.find("/events") != std::string_view::npos)
+        *events = true;
+    }
+    first = false;
+    while (!fromClient && *events && holdEvents_ && !stopping_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     ssize_t off = 0;
     while (off < n) {
       ssize_t w = ::send(to, buf + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);

@@ -20,16 +20,20 @@ class UnixProxy {
   const std::string& path() const { return listenPath_; }
   // Closes every open connection, and refuses new ones (accepts and closes them) for `refuse`.
   void cut(std::chrono::milliseconds refuse);
+  // While held, what Docker sends on its event stream (GET .../events) waits in the proxy: events
+  // that come late, as they may on a loaded node. Released, it flows on.
+  void holdEvents(bool hold) { holdEvents_ = hold; }
   // Connections accepted so far.
   int accepted() const { return accepted_; }
 
  private:
   void acceptLoop();
-  void pump(int from, int to);
+  void pump(int from, int to, std::atomic<bool>* events, bool fromClient);
 
   std::string listenPath_, targetPath_;
   int listenFd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> holdEvents_{false};
   std::atomic<int> accepted_{0};
   std::mutex mu_;
   std::set<int> open_;
