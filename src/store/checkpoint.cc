@@ -393,6 +393,19 @@ std::vector<std::string> CheckpointStore::list() {
   std::vector<std::string> ids;
   try {
     std::lock_guard lock(mu_);
+    // File times come from the kernel's coarse clock, a tick (up to 10 ms) at a time: a change
+    // in the tick of a reading would leave the time as it was. A listing is trusted only when
+    // the time it reflects was already this far in the past when the folder was read.
+    constexpr int64_t kSettledNs = 100'000'000;
+    struct stat st {};
+    const bool statted = ::stat(dir_.c_str(), &st) == 0;
+    if (statted && listedMtime_ && listedMtime_->tv_sec == st.st_mtim.tv_sec &&
+        listedMtime_->tv_nsec == st.st_mtim.tv_nsec) {
+      return listed_;
+    }
+    listedMtime_.reset();
+    timespec readAt{};
+    ::clock_gettime(CLOCK_REALTIME, &readAt);
     std::error_code ec;
     std::filesystem::directory_iterator it(dir_, ec);
     if (ec) {
@@ -409,8 +422,17 @@ std::vector<std::string> CheckpointStore::list() {
       if (!it->is_regular_file(typeEc)) continue;
       ids.push_back(std::move(name));
     }
-    if (ec) spdlog::warn("list checkpoints in \"{}\": {}", dir_, ec.message());
+    if (ec) {
+      spdlog::warn("list checkpoints in \"{}\": {}", dir_, ec.message());
+      return ids;
+    }
     std::sort(ids.begin(), ids.end());
+    const int64_t age = (int64_t{readAt.tv_sec} - st.st_mtim.tv_sec) * 1'000'000'000 +
+                        (readAt.tv_nsec - st.st_mtim.tv_nsec);
+    if (statted && age > kSettledNs) {
+      listed_ = ids;
+      listedMtime_ = st.st_mtim;
+    }
   } catch (const std::exception& e) {
     spdlog::warn("list checkpoints in \"{}\": {}", dir_, e.what());
   }

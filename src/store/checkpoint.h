@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,7 +63,10 @@ class CheckpointStore {
   Result<SandboxCheckpoint> read(const std::string& sandboxId);
   // Idempotent: absent is OK.
   Status remove(const std::string& sandboxId);
-  // Sandbox ids that have a checkpoint file (temp files excluded).
+  // Sandbox ids that have a checkpoint file (temp files excluded). The folder is read again only
+  // when its modification time moved (kubelet lists pods every second; the folder rarely
+  // changes), and a listing is kept only once that time is safely in the past, so a change in
+  // the same clock tick as the reading is never missed.
   std::vector<std::string> list();
   const std::string& directory() const { return dir_; }
 
@@ -69,6 +74,9 @@ class CheckpointStore {
   Status ensureDirectory();
 
   std::string dir_;
+  // The last listing and the folder's modification time it reflects (none when not kept).
+  std::vector<std::string> listed_;
+  std::optional<timespec> listedMtime_;
   // Serialises the store's own operations: without it, read() could remove a corrupt file that
   // a concurrent write() has just replaced with a good one.
   std::mutex mu_;

@@ -1,8 +1,11 @@
 #include "store/checkpoint.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -261,6 +264,66 @@ TEST_CASE("CheckpointStore::list gives checkpoint files only", "[checkpoint]") {
   REQUIRE(writeFile(dir / ".checkpoint-Ab12Cd", "half a write"));  // a crashed write's temp file
   fs::create_directory(dir / "not-a-checkpoint");
   CHECK(store.list() == std::vector<std::string>{"a1", "b2", "c3"});
+}
+
+// Sets the folder's modification time to `ago` before now, as a change by another process
+// (cri-dockerd, an operator) at that moment would.
+void touchFolder(const fs::path& dir, std::chrono::nanoseconds ago) {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t ns = int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec - ago.count();
+  timespec times[2] = {{ns / 1'000'000'000, ns % 1'000'000'000},
+                       {ns / 1'000'000'000, ns % 1'000'000'000}};
+  REQUIRE(::utimensat(AT_FDCWD, dir.c_str(), times, 0) == 0);
+}
+
+timespec folderTime(const fs::path& dir) {
+  struct stat st {};
+  REQUIRE(::stat(dir.c_str(), &st) == 0);
+  return st.st_mtim;
+}
+
+void setFolderTime(const fs::path& dir, timespec t) {
+  timespec times[2] = {t, t};
+  REQUIRE(::utimensat(AT_FDCWD, dir.c_str(), times, 0) == 0);
+}
+
+TEST_CASE("CheckpointStore::list sees files others add or remove, even within a clock tick",
+          "[checkpoint]") {
+  TempDir tmp;
+  CheckpointStore store(tmp.path());
+  for (const char* id : {"a1", "b2"}) REQUIRE(store.write(id, sample()).isOk());
+  const fs::path dir = tmp.file("sandbox");
+
+  SECTION("a folder changed long ago is listed once, and again when it changes") {
+    touchFolder(dir, std::chrono::seconds(5));
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2"});
+    REQUIRE(writeFile(dir / "c3", encodeCheckpoint(sample())));  // by another process
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2", "c3"});
+    fs::remove(dir / "a1");
+    CHECK(store.list() == std::vector<std::string>{"b2", "c3"});
+    REQUIRE(store.remove("b2").isOk());
+    CHECK(store.list() == std::vector<std::string>{"c3"});
+  }
+  SECTION("a change in the same tick as a listing is seen") {
+    // The folder changed a moment ago: a second change in that tick leaves its time alone.
+    touchFolder(dir, std::chrono::milliseconds(1));
+    const timespec tick = folderTime(dir);
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2"});
+    REQUIRE(writeFile(dir / "c3", encodeCheckpoint(sample())));
+    setFolderTime(dir, tick);
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2", "c3"});
+  }
+  SECTION("a listing is kept while the folder's time stays put") {
+    // What keeping means: a file slipped in with the folder's time put back is not read (no
+    // real change can do that once the time is in the past).
+    touchFolder(dir, std::chrono::seconds(5));
+    const timespec old = folderTime(dir);
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2"});
+    REQUIRE(writeFile(dir / "c3", encodeCheckpoint(sample())));
+    setFolderTime(dir, old);
+    CHECK(store.list() == std::vector<std::string>{"a1", "b2"});
+  }
 }
 
 TEST_CASE("CheckpointStore refuses sandbox ids that are not safe file names", "[checkpoint]") {
