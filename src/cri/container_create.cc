@@ -75,8 +75,8 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   if (!sandbox) {
     return sandbox.status().withContext("create container in sandbox \"" + sandboxId + "\"");
   }
-  std::string fullSandboxId = common::jsonString(*sandbox, "Id", sandboxId);
-  if (!common::jsonBool(common::jsonMember(*sandbox, "State"), "Running")) {
+  std::string fullSandboxId = common::jsonString(**sandbox, "Id", sandboxId);
+  if (!common::jsonBool(common::jsonMember(**sandbox, "State"), "Running")) {
     return {Code::kFailedPrecondition,
             "create container: sandbox \"" + sandboxId + "\" is not running"};
   }
@@ -126,7 +126,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
       .image = config.image().image(),
       .logPath = logPath,
       .cgroupParent = *cgroupParent,
-      .runtime = common::jsonString(common::jsonMember(*sandbox, "HostConfig"), "Runtime"),
+      .runtime = common::jsonString(common::jsonMember(**sandbox, "HostConfig"), "Runtime"),
       .apiVersion = *apiVersion,
       .hostCapabilities = hostCapabilities_,
       .apparmorEnabled = fs::exists("/sys/kernel/security/apparmor", fsError),
@@ -150,7 +150,7 @@ Status CriService::createContainer(const v1::CreateContainerRequest& req,
   spdlog::info("created container \"{}\" ({}) in sandbox {}", name, *id, fullSandboxId);
   DS_FAULT_POINT("create_container.after_create");
   resp->set_container_id(*id);
-  noteCreated(req, *image, fullSandboxId, facts->rootDir);
+  noteCreated(req, **image, fullSandboxId, facts->rootDir);
   return Status::ok();
 }
 

@@ -14,21 +14,22 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
   if (id.empty()) return {Code::kInvalidArgument, "container status: container id is empty"};
   auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status().withContext("container status \"" + id + "\"");
-  const auto& config = common::jsonMember(*inspect, "Config");
+  const nlohmann::json& container = **inspect;
+  const auto& config = common::jsonMember(container, "Config");
   if (common::jsonString(common::jsonMember(config, "Labels"), translate::kContainerTypeLabel) !=
       translate::kContainerTypeContainer) {
     return {Code::kNotFound, "container status: \"" + id + "\" is not a CRI container"};
   }
   // The image's digests make image_ref; an image removed since is not an error.
-  nlohmann::json image;
-  if (auto img = inspectImageAny(common::jsonString(*inspect, "Image"), ctx); img) {
-    image = std::move(*img);
-  }
-  if (Status st = translate::containerStatusFromInspect(*inspect, image, resp->mutable_status());
+  static const nlohmann::json kNoImage;
+  JsonPtr image;
+  if (auto img = inspectImageAny(common::jsonString(container, "Image"), ctx); img) image = *img;
+  if (Status st = translate::containerStatusFromInspect(container, image ? *image : kNoImage,
+                                                        resp->mutable_status());
       !st) {
     return st.withContext("container status \"" + id + "\"");
   }
-  translate::containerResourcesFromInspect(*inspect, resp->mutable_status());
+  translate::containerResourcesFromInspect(container, resp->mutable_status());
   if (options_.logFollowers) {
     // Said where the kubelet shows it: `kubectl logs` will find no CRI log for this container.
     std::string problem = options_.logFollowers->problem(resp->status().id());
@@ -39,10 +40,10 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
   }
   if (req.verbose()) {
     nlohmann::json info = {
-        {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},
+        {"pid", common::jsonInt(common::jsonMember(container, "State"), "Pid")},
         {"sandboxID",
          common::jsonString(common::jsonMember(config, "Labels"), translate::kSandboxIdLabel)},
-        {"hostConfig", common::jsonMember(*inspect, "HostConfig")},
+        {"hostConfig", common::jsonMember(container, "HostConfig")},
         {"config", config},
     };
     (*resp->mutable_info())["info"] = info.dump();

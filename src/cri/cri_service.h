@@ -29,6 +29,8 @@
 namespace dockershim::cri {
 
 namespace v1 = ::runtime::v1;
+// A Docker answer kept in memory and shared by its readers.
+using JsonPtr = std::shared_ptr<const nlohmann::json>;
 
 // What every RPC handler gets besides its request.
 struct CallContext {
@@ -160,7 +162,7 @@ class CriService {
   // The Docker runtime for a CRI runtime handler; INVALID_ARGUMENT when Docker has none such.
   Result<std::string> dockerRuntimeFor(const std::string& handler, const CallContext& ctx);
   // The sandbox's inspect, NOT_FOUND when Docker has no such pause container.
-  Result<nlohmann::json> inspectSandbox(const std::string& id, const CallContext& ctx);
+  Result<JsonPtr> inspectSandbox(const std::string& id, const CallContext& ctx);
   // Exec/Attach: the container exists and runs.
   Status requireRunning(const char* rpc, const std::string& id, const CallContext& ctx);
   Result<std::string> streamingUrl(streaming::PendingRequest request);
@@ -253,8 +255,9 @@ class CriService {
                          std::vector<v1::PodSandboxStats>* out,
                          std::map<std::string, std::string>* imageOf);
   // State cache (state_cache_feed.cc). A container's inspect: from memory when the cache is
-  // synced and holds it, else from Docker (and then kept).
-  Result<nlohmann::json> inspectAny(const std::string& id, const CallContext& ctx);
+  // synced and holds it, else from Docker (and then kept). Shared, not copied: what is kept is
+  // never changed, only replaced.
+  Result<JsonPtr> inspectAny(const std::string& id, const CallContext& ctx);
   // Docker's list of CRI containers or sandboxes (`filters` as for GET /containers/json), from
   // memory when synced (the caller re-checks CRI filters with translate::matches()).
   Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,
@@ -276,7 +279,7 @@ class CriService {
                                               v1::ImageStatusResponse* resp,
                                               const CallContext& ctx);
   // An image's inspect (by ID or name), from memory when synced and kept, else from Docker.
-  Result<nlohmann::json> inspectImageAny(const std::string& nameOrId, const CallContext& ctx);
+  Result<JsonPtr> inspectImageAny(const std::string& nameOrId, const CallContext& ctx);
   // Images were pulled, tagged or removed: what is kept of them goes.
   void imagesChanged();
   // Asks Docker again for a container (a write of ours changed it, or an event named it).

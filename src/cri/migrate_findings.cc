@@ -68,9 +68,9 @@ void CriService::noteExecOverran(const std::string& containerId, const v1::ExecS
   if (!options_.findings) return;
   auto inspect = inspectAny(containerId, ctx);
   if (!inspect) return;
-  migrate::ContainerFacts who = migrate::factsFromInspect(*inspect, nlohmann::json());
+  migrate::ContainerFacts who = migrate::factsFromInspect(**inspect, nlohmann::json());
   std::string sandboxId =
-      common::jsonString(common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels"),
+      common::jsonString(common::jsonMember(common::jsonMember(**inspect, "Config"), "Labels"),
                          translate::kSandboxIdLabel, "");
   std::vector<std::string> cmd(req.cmd().begin(), req.cmd().end());
   options_.findings->add(sandboxId, {migrate::execOverran(who, cmd, req.timeout())});

@@ -14,7 +14,8 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
   const std::string& id = req.pod_sandbox_id();
   auto inspect = inspectSandbox(id, ctx);
   if (!inspect) return inspect.status().withContext("pod sandbox status \"" + id + "\"");
-  if (Status st = translate::sandboxStatusFromInspect(*inspect, resp->mutable_status()); !st) {
+  const nlohmann::json& pause = **inspect;
+  if (Status st = translate::sandboxStatusFromInspect(pause, resp->mutable_status()); !st) {
     return st.withContext("pod sandbox status \"" + id + "\"");
   }
   notReadyWithoutNetwork(*resp->mutable_status());
@@ -28,10 +29,10 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
     if (ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
       // Only when no one else works on the pod (its ADD may be running): status never waits.
       network::CniManager::PodLock podLock(*options_.cni, fullId, std::chrono::steady_clock::now());
-      if (podLock.owns()) ips = adoptNetwork(fullId, *inspect, resp->status().metadata());
+      if (podLock.owns()) ips = adoptNetwork(fullId, pause, resp->status().metadata());
     }
   } else {
-    ips = translate::dockerNetworkIps(*inspect);
+    ips = translate::dockerNetworkIps(pause);
   }
   if (!ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
     auto* net = resp->mutable_status()->mutable_network();
@@ -43,9 +44,9 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
                           .count());
   if (req.verbose()) {
     nlohmann::json info = {
-        {"pid", common::jsonInt(common::jsonMember(*inspect, "State"), "Pid")},
+        {"pid", common::jsonInt(common::jsonMember(pause, "State"), "Pid")},
         {"image", options_.podInfraImage},
-        {"hostConfig", common::jsonMember(*inspect, "HostConfig")},
+        {"hostConfig", common::jsonMember(pause, "HostConfig")},
     };
     // crictl inspectp: the pod's addresses, and with --cni-check-on-status whether its CNI
     // plugins find its network intact (CNI CHECK forks every plugin of the chain: milliseconds
@@ -54,7 +55,7 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
         !options_.cniCheckOnStatus) {
       info["cni"] = {{"ips", ips}, {"check", "not run (dockershim --cni-check-on-status)"}};
     } else if (options_.cni && !ips.empty() && resp->status().state() == v1::SANDBOX_READY) {
-      int64_t pid = common::jsonInt(common::jsonMember(*inspect, "State"), "Pid");
+      int64_t pid = common::jsonInt(common::jsonMember(pause, "State"), "Pid");
       network::CniManager::PodLock podLock(*options_.cni, fullId, ctx.deadline);
       Status check =
           podLock.owns()
@@ -121,7 +122,7 @@ Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
       // (its event still on the way) would read as gone: Docker says.
       if (auto inspect = inspectAny(id, ctx); inspect) {
         v1::PodSandbox sandbox;
-        if (translate::sandboxFromSummary(translate::summaryFromInspect(*inspect), &sandbox)) {
+        if (translate::sandboxFromSummary(translate::summaryFromInspect(**inspect), &sandbox)) {
           notReadyWithoutNetwork(sandbox);
           if (translate::matches(req.filter(), sandbox)) *resp->add_items() = std::move(sandbox);
         }

@@ -24,11 +24,11 @@ nlohmann::json containersOfSandbox(const std::string& sandboxId) {
 }
 }  // namespace
 
-Result<nlohmann::json> CriService::inspectSandbox(const std::string& id, const CallContext& ctx) {
+Result<JsonPtr> CriService::inspectSandbox(const std::string& id, const CallContext& ctx) {
   if (id.empty()) return Status(Code::kInvalidArgument, "pod sandbox id is empty");
   auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status();
-  const auto& labels = common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels");
+  const auto& labels = common::jsonMember(common::jsonMember(**inspect, "Config"), "Labels");
   if (common::jsonString(labels, translate::kContainerTypeLabel) !=
       translate::kContainerTypeSandbox) {
     return Status(Code::kNotFound, "\"" + id + "\" is not a pod sandbox");
@@ -108,7 +108,7 @@ Status CriService::stopPodSandbox(const v1::StopPodSandboxRequest& req, v1::Stop
   }
   // CRI: stopping a sandbox whose pause container is gone succeeds; its containers, if any
   // are left, are still stopped.
-  std::string fullId = inspect ? common::jsonString(*inspect, "Id", id) : resolveByCheckpoint(id);
+  std::string fullId = inspect ? common::jsonString(**inspect, "Id", id) : resolveByCheckpoint(id);
   // The pod's containers first: kubelet normally stopped them already, but not always.
   auto containers = docker_->listContainers(containersOfSandbox(fullId), ctx.deadline);
   if (!containers) return containers.status().withContext("stop pod sandbox \"" + id + "\"");
@@ -178,7 +178,7 @@ Status CriService::removePodSandbox(const v1::RemovePodSandboxRequest& req,
   auto inspect = inspectSandbox(id, ctx);
   std::string fullId = id;
   if (inspect) {
-    fullId = common::jsonString(*inspect, "Id", id);
+    fullId = common::jsonString(**inspect, "Id", id);
   } else if (inspect.status().code() != Code::kNotFound) {
     return inspect.status().withContext("remove pod sandbox \"" + id + "\"");
   } else {

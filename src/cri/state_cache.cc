@@ -18,7 +18,9 @@ uint64_t StateCache::nextGeneration() {
   return ++generation_;
 }
 
-bool StateCache::put(const nlohmann::json& inspect, uint64_t generation) {
+bool StateCache::put(std::shared_ptr<const nlohmann::json> kept, uint64_t generation) {
+  if (!kept) return false;
+  const nlohmann::json& inspect = *kept;
   std::string id = common::jsonString(inspect, "Id");
   if (id.empty()) return false;
   std::string kind =
@@ -27,8 +29,8 @@ bool StateCache::put(const nlohmann::json& inspect, uint64_t generation) {
   bool sandbox = kind == translate::kContainerTypeSandbox;
   if (!sandbox && kind != translate::kContainerTypeContainer) return false;
   Entry entry;
-  entry.inspect = std::make_shared<const nlohmann::json>(inspect);
   entry.summary = std::make_shared<const nlohmann::json>(translate::summaryFromInspect(inspect));
+  entry.inspect = std::move(kept);
   entry.sandbox = sandbox;
   entry.generation = generation;
   // Translated here, once, outside the lock: lists copy what is ready.
@@ -136,9 +138,9 @@ uint64_t StateCache::imageEpoch() const {
   return imageEpoch_;
 }
 
-void StateCache::putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch) {
-  if (id.empty()) return;
-  auto kept = std::make_shared<const nlohmann::json>(inspect);
+void StateCache::putImage(const std::string& id, std::shared_ptr<const nlohmann::json> kept,
+                          uint64_t epoch) {
+  if (id.empty() || !kept) return;
   std::lock_guard<std::mutex> lock(mu_);
   // An image changed since the inspect was asked for, or no event would tell of the next one.
   if (epoch != imageEpoch_ || !synced_) return;

@@ -49,7 +49,10 @@ class StateCache {
   uint64_t nextGeneration();
   // Keeps `inspect` (a CRI container or sandbox; others are ignored) unless the entry or
   // tombstone kept for its id is newer. Returns whether it was kept.
-  bool put(const nlohmann::json& inspect, uint64_t generation);
+  bool put(std::shared_ptr<const nlohmann::json> inspect, uint64_t generation);
+  bool put(const nlohmann::json& inspect, uint64_t generation) {
+    return put(std::make_shared<const nlohmann::json>(inspect), generation);
+  }
   // The container is gone (destroy event, RemoveContainer, a 404 on inspect).
   void erase(const std::string& id, uint64_t generation);
   // By full id, or by a prefix that names exactly one entry.
@@ -66,7 +69,11 @@ class StateCache {
   // and every image write of dockershim, empties this part (clearImages), and an inspect taken
   // before that (its imageEpoch() is older) is not kept.
   uint64_t imageEpoch() const;
-  void putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch);
+  void putImage(const std::string& id, std::shared_ptr<const nlohmann::json> inspect,
+                uint64_t epoch);
+  void putImage(const std::string& id, const nlohmann::json& inspect, uint64_t epoch) {
+    putImage(id, std::make_shared<const nlohmann::json>(inspect), epoch);
+  }
   std::shared_ptr<const nlohmann::json> findImage(const std::string& id) const;
   void clearImages();
   // Docker's whole image list, as ListImages and ImageStatus answer from it: kept when listed

@@ -25,7 +25,7 @@ void CriService::refreshCached(const std::string& id) {
   uint64_t generation = cache_->nextGeneration();
   auto inspect = docker_->inspectContainer(id, docker::deadlineIn(kRefreshTimeout));
   if (inspect) {
-    cache_->put(*inspect, generation);
+    cache_->put(std::make_shared<const nlohmann::json>(std::move(*inspect)), generation);
     return;
   }
   switch (inspect.status().code()) {
@@ -88,37 +88,41 @@ void CriService::onListed(const nlohmann::json& list, uint64_t mark) {
   }
 }
 
-Result<nlohmann::json> CriService::inspectAny(const std::string& id, const CallContext& ctx) {
+Result<JsonPtr> CriService::inspectAny(const std::string& id, const CallContext& ctx) {
   if (cache_ && cache_->synced()) {
-    if (auto kept = cache_->find(id)) return *kept->inspect;
+    if (auto kept = cache_->find(id)) return kept->inspect;
   }
   uint64_t generation = cache_ ? cache_->nextGeneration() : 0;
   auto inspect = docker_->inspectContainer(id, ctx.deadline);
-  if (inspect && cache_) cache_->put(*inspect, generation);
-  return inspect;
+  if (!inspect) return inspect.status();
+  auto shared = std::make_shared<const nlohmann::json>(std::move(*inspect));
+  if (cache_) cache_->put(shared, generation);
+  return JsonPtr(std::move(shared));
 }
 
-Result<nlohmann::json> CriService::inspectImageAny(const std::string& nameOrId,
-                                                   const CallContext& ctx) {
+Result<JsonPtr> CriService::inspectImageAny(const std::string& nameOrId, const CallContext& ctx) {
   if (cache_ && cache_->synced()) {
     if (auto kept = cache_->findImage(nameOrId)) {
       if (kept->is_null()) return Status(Code::kNotFound, "no such image: " + nameOrId);
-      return *kept;
+      return kept;
     }
   }
   uint64_t epoch = cache_ ? cache_->imageEpoch() : 0;
   auto inspect = docker_->inspectImage(nameOrId, ctx.deadline);
-  if (cache_) {
-    if (inspect) {
-      cache_->putImage(nameOrId, *inspect, epoch);
-      // Containers name their image by ID (ContainerStatus asks by it): kept under it too.
-      std::string id = common::jsonString(*inspect, "Id");
-      if (!id.empty() && id != nameOrId) cache_->putImage(id, *inspect, epoch);
-    } else if (inspect.status().code() == Code::kNotFound) {
+  if (!inspect) {
+    if (cache_ && inspect.status().code() == Code::kNotFound) {
       cache_->putImage(nameOrId, nlohmann::json(), epoch);  // known absent, until an event
     }
+    return inspect.status();
   }
-  return inspect;
+  auto shared = std::make_shared<const nlohmann::json>(std::move(*inspect));
+  if (cache_) {
+    cache_->putImage(nameOrId, shared, epoch);
+    // Containers name their image by ID (ContainerStatus asks by it): kept under it too.
+    std::string id = common::jsonString(*shared, "Id");
+    if (!id.empty() && id != nameOrId) cache_->putImage(id, shared, epoch);
+  }
+  return JsonPtr(std::move(shared));
 }
 
 void CriService::imagesChanged() {
@@ -148,7 +152,7 @@ std::optional<std::string> CriService::listedImage(const std::string& configured
   }
   auto image = inspectImageAny(configured, brief);
   if (!image && image.status().code() != Code::kNotFound) return std::nullopt;
-  if (!image || common::jsonString(*image, "Id") != imageId) return imageId;
+  if (!image || common::jsonString(**image, "Id") != imageId) return imageId;
   return std::nullopt;
 }
 

@@ -95,7 +95,7 @@ Result<CriService::ProcessFacts> CriService::knownFacts(const std::string& id, b
   }
   auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status();
-  ProcessFacts facts = processFactsOf(*inspect);
+  ProcessFacts facts = processFactsOf(**inspect);
   rememberFacts(id, facts);
   *fresh = true;
   return facts;
@@ -226,18 +226,19 @@ Status CriService::containerStats(const v1::ContainerStatsRequest& req,
   if (id.empty()) return {Code::kInvalidArgument, "container stats: container id is empty"};
   auto inspect = inspectAny(id, ctx);
   if (!inspect) return inspect.status().withContext("container stats \"" + id + "\"");
-  const auto& labels = common::jsonMember(common::jsonMember(*inspect, "Config"), "Labels");
+  const auto& labels = common::jsonMember(common::jsonMember(**inspect, "Config"), "Labels");
   if (common::jsonString(labels, translate::kContainerTypeLabel) !=
       translate::kContainerTypeContainer) {
     return {Code::kNotFound, "container stats: \"" + id + "\" is not a CRI container"};
   }
   v1::ContainerStatus status;
-  if (Status st = translate::containerStatusFromInspect(*inspect, nlohmann::json(), &status); !st) {
+  if (Status st = translate::containerStatusFromInspect(**inspect, nlohmann::json(), &status);
+      !st) {
     return st.withContext("container stats \"" + id + "\"");
   }
   auto* stats = resp->mutable_stats();
   setAttributes(status, stats->mutable_attributes());
-  ProcessFacts facts = processFactsOf(*inspect);
+  ProcessFacts facts = processFactsOf(**inspect);
   rememberFacts(status.id(), facts);
   fillContainerStats(status.id(), facts, true, docker::deadlineIn(kLayerFirstWait), ctx, stats);
   pruneStats();
@@ -354,12 +355,12 @@ Status CriService::podSandboxStats(const v1::PodSandboxStatsRequest& req,
   auto inspect = inspectSandbox(id, ctx);
   if (!inspect) return inspect.status().withContext("pod sandbox stats \"" + id + "\"");
   v1::PodSandboxStatus status;
-  if (Status st = translate::sandboxStatusFromInspect(*inspect, &status); !st) {
+  if (Status st = translate::sandboxStatusFromInspect(**inspect, &status); !st) {
     return st.withContext("pod sandbox stats \"" + id + "\"");
   }
   auto* stats = resp->mutable_stats();
   setAttributes(status, stats->mutable_attributes());
-  ProcessFacts pause = processFactsOf(*inspect);
+  ProcessFacts pause = processFactsOf(**inspect);
   rememberFacts(status.id(), pause);
   v1::ContainerFilter filter;
   filter.set_pod_sandbox_id(status.id());

@@ -86,12 +86,12 @@ Status CriService::portForward(const v1::PortForwardRequest& req, v1::PortForwar
   }
   auto sandbox = inspectSandbox(id, ctx);
   if (!sandbox) return sandbox.status().withContext("port forward");
-  if (!common::jsonBool(common::jsonMember(*sandbox, "State"), "Running")) {
+  if (!common::jsonBool(common::jsonMember(**sandbox, "State"), "Running")) {
     return {Code::kFailedPrecondition, "port forward: sandbox \"" + id + "\" is not running"};
   }
   streaming::PendingRequest pending;
   pending.kind = streaming::RequestKind::kPortForward;
-  pending.forward = {common::jsonString(*sandbox, "Id", id),
+  pending.forward = {common::jsonString(**sandbox, "Id", id),
                      {req.port().begin(), req.port().end()}};
   auto url = streamingUrl(std::move(pending));
   if (!url) return url.status();
