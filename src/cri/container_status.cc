@@ -12,7 +12,8 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
                                    v1::ContainerStatusResponse* resp, const CallContext& ctx) {
   const std::string& id = req.container_id();
   if (id.empty()) return {Code::kInvalidArgument, "container status: container id is empty"};
-  auto inspect = inspectAny(id, ctx);
+  // Verbose shows Docker's Config and HostConfig as Docker sends them.
+  auto inspect = req.verbose() ? inspectWhole(id, ctx) : inspectAny(id, ctx);
   if (!inspect) return inspect.status().withContext("container status \"" + id + "\"");
   const nlohmann::json& container = **inspect;
   const auto& config = common::jsonMember(container, "Config");

@@ -162,7 +162,7 @@ class CriService {
   // The Docker runtime for a CRI runtime handler; INVALID_ARGUMENT when Docker has none such.
   Result<std::string> dockerRuntimeFor(const std::string& handler, const CallContext& ctx);
   // The sandbox's inspect, NOT_FOUND when Docker has no such pause container.
-  Result<JsonPtr> inspectSandbox(const std::string& id, const CallContext& ctx);
+  Result<JsonPtr> inspectSandbox(const std::string& id, const CallContext& ctx, bool whole = false);
   // Exec/Attach: the container exists and runs.
   Status requireRunning(const char* rpc, const std::string& id, const CallContext& ctx);
   Result<std::string> streamingUrl(streaming::PendingRequest request);
@@ -258,6 +258,8 @@ class CriService {
   // synced and holds it, else from Docker (and then kept). Shared, not copied: what is kept is
   // never changed, only replaced.
   Result<JsonPtr> inspectAny(const std::string& id, const CallContext& ctx);
+  // Docker's inspect as Docker sends it (memory keeps it compacted): for verbose answers.
+  Result<JsonPtr> inspectWhole(const std::string& id, const CallContext& ctx);
   // Docker's list of CRI containers or sandboxes (`filters` as for GET /containers/json), from
   // memory when synced (the caller re-checks CRI filters with translate::matches()).
   Result<nlohmann::json> listAny(const nlohmann::json& filters, bool sandboxes,

@@ -12,7 +12,8 @@ namespace dockershim::cri {
 Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
                                     v1::PodSandboxStatusResponse* resp, const CallContext& ctx) {
   const std::string& id = req.pod_sandbox_id();
-  auto inspect = inspectSandbox(id, ctx);
+  // Verbose shows Docker's HostConfig as Docker sends it.
+  auto inspect = inspectSandbox(id, ctx, req.verbose());
   if (!inspect) return inspect.status().withContext("pod sandbox status \"" + id + "\"");
   const nlohmann::json& pause = **inspect;
   if (Status st = translate::sandboxStatusFromInspect(pause, resp->mutable_status()); !st) {

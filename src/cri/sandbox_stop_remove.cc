@@ -24,9 +24,10 @@ nlohmann::json containersOfSandbox(const std::string& sandboxId) {
 }
 }  // namespace
 
-Result<JsonPtr> CriService::inspectSandbox(const std::string& id, const CallContext& ctx) {
+Result<JsonPtr> CriService::inspectSandbox(const std::string& id, const CallContext& ctx,
+                                           bool whole) {
   if (id.empty()) return Status(Code::kInvalidArgument, "pod sandbox id is empty");
-  auto inspect = inspectAny(id, ctx);
+  auto inspect = whole ? inspectWhole(id, ctx) : inspectAny(id, ctx);
   if (!inspect) return inspect.status();
   const auto& labels = common::jsonMember(common::jsonMember(**inspect, "Config"), "Labels");
   if (common::jsonString(labels, translate::kContainerTypeLabel) !=

@@ -11,7 +11,33 @@ namespace {
 constexpr size_t kMaxTombstones = 4096;
 // Images kept; past this all are dropped (a node runs far fewer distinct images).
 constexpr size_t kMaxImages = 1024;
+
+bool carriesNothing(const nlohmann::json& v) {
+  if (v.is_null()) return true;
+  if (v.is_object() || v.is_array()) return v.empty();
+  return v.is_string() && v.get_ref<const std::string&>().empty();
+}
+
+// Maps keyed by the user, not Docker's fields: a label "role" with the value "" is a label.
+bool userKeyed(std::string_view key) {
+  return key == "Labels" || key == "Annotations" || key == "Sysctls" || key == "Tmpfs" ||
+         key == "StorageOpt" || key == "DriverOpts";
+}
+
+void compactMembers(nlohmann::json& v, bool dropEmpty) {
+  if (v.is_array()) {
+    for (auto& item : v) compactMembers(item, true);
+    return;
+  }
+  if (!v.is_object()) return;
+  for (auto it = v.begin(); it != v.end();) {
+    compactMembers(*it, !userKeyed(it.key()));
+    it = dropEmpty && carriesNothing(*it) ? v.erase(it) : std::next(it);
+  }
+}
 }  // namespace
+
+void StateCache::compact(nlohmann::json& inspect) { compactMembers(inspect, true); }
 
 uint64_t StateCache::nextGeneration() {
   std::lock_guard<std::mutex> lock(mu_);

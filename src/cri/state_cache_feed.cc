@@ -25,6 +25,7 @@ void CriService::refreshCached(const std::string& id) {
   uint64_t generation = cache_->nextGeneration();
   auto inspect = docker_->inspectContainer(id, docker::deadlineIn(kRefreshTimeout));
   if (inspect) {
+    StateCache::compact(*inspect);
     cache_->put(std::make_shared<const nlohmann::json>(std::move(*inspect)), generation);
     return;
   }
@@ -95,9 +96,17 @@ Result<JsonPtr> CriService::inspectAny(const std::string& id, const CallContext&
   uint64_t generation = cache_ ? cache_->nextGeneration() : 0;
   auto inspect = docker_->inspectContainer(id, ctx.deadline);
   if (!inspect) return inspect.status();
+  // Kept or not, the same document: answers do not depend on whether memory held it.
+  if (cache_) StateCache::compact(*inspect);
   auto shared = std::make_shared<const nlohmann::json>(std::move(*inspect));
   if (cache_) cache_->put(shared, generation);
   return JsonPtr(std::move(shared));
+}
+
+Result<JsonPtr> CriService::inspectWhole(const std::string& id, const CallContext& ctx) {
+  auto inspect = docker_->inspectContainer(id, ctx.deadline);
+  if (!inspect) return inspect.status();
+  return JsonPtr(std::make_shared<const nlohmann::json>(std::move(*inspect)));
 }
 
 Result<JsonPtr> CriService::inspectImageAny(const std::string& nameOrId, const CallContext& ctx) {

@@ -36,6 +36,7 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
   std::vector<std::pair<v1::PodSandboxConfig, std::string>> pods;
   for (int p = 0; p < 3; ++p) {
     auto config = podConfig("cache-" + std::to_string(p));
+    (*config.mutable_labels())["empty-value"] = "";  // a label, though it says nothing
     pods.emplace_back(config, runPod(*cached, config));
   }
   std::atomic<bool> done{false};
@@ -90,15 +91,34 @@ TEST_CASE("state cache: the same answers as Docker after random concurrent opera
     auto a = containerStatus(*cached, id);
     auto b = containerStatus(*direct, id);
     CHECK(a.ShortDebugString() == b.ShortDebugString());
+    // Verbose: Docker's documents as Docker sends them (memory keeps them compacted).
+    v1::ContainerStatusRequest req;
+    req.set_container_id(id);
+    req.set_verbose(true);
+    v1::ContainerStatusResponse va, vb;
+    Ctx ca, cb;
+    REQUIRE(cached->runtime->ContainerStatus(&ca, req, &va).ok());
+    REQUIRE(direct->runtime->ContainerStatus(&cb, req, &vb).ok());
+    CHECK(va.ShortDebugString() == vb.ShortDebugString());
+    CHECK(va.info().at("info").find("\"VolumeDriver\":\"\"") != std::string::npos);
   }
   for (const auto& [config, podId] : pods) {
-    v1::PodSandboxStatusResponse a, b;
-    REQUIRE(podStatus(*cached, podId, &a, false).ok());
-    REQUIRE(podStatus(*direct, podId, &b, false).ok());
-    a.clear_timestamp();
-    b.clear_timestamp();
-    CHECK(a.ShortDebugString() == b.ShortDebugString());
+    for (bool verbose : {false, true}) {
+      v1::PodSandboxStatusResponse a, b;
+      REQUIRE(podStatus(*cached, podId, &a, verbose).ok());
+      REQUIRE(podStatus(*direct, podId, &b, verbose).ok());
+      a.clear_timestamp();
+      b.clear_timestamp();
+      INFO("verbose " << verbose);
+      CHECK(a.ShortDebugString() == b.ShortDebugString());
+    }
   }
+
+  // Selected by a label whose value is empty, from memory as from Docker.
+  v1::PodSandboxFilter byEmpty;
+  (*byEmpty.mutable_label_selector())["empty-value"] = "";
+  CHECK(listPods(*cached, byEmpty).size() == pods.size());
+  CHECK(listPods(*direct, byEmpty).size() == pods.size());
 
   // Changed behind dockershim's back: the cache follows Docker's events.
   REQUIRE(!created.empty());

@@ -213,5 +213,25 @@ TEST_CASE("state cache: the image list is current until an image changes", "[cac
   CHECK_FALSE(cache.imageUser("sha256:y"));
 }
 
+TEST_CASE("StateCache::compact drops members that carry nothing, and only those", "[cache]") {
+  auto inspect = nlohmann::json::parse(R"({
+    "Id": "abc", "Name": "", "Args": [], "Links": null,
+    "State": {"Running": false, "Pid": 0, "Error": "", "Health": {}},
+    "HostConfig": {"Memory": 0, "CapAdd": null, "Ulimits": [], "LogConfig": {"Config": {}}},
+    "Mounts": [{"Source": "/a", "Mode": "", "RW": true}, {}],
+    "Config": {"Labels": {"k": "", "role": "x"}, "Env": ["A="], "Entrypoint": null},
+    "HostConfig2": {"Sysctls": {"a": ""}, "Tmpfs": {}}
+  })");
+  StateCache::compact(inspect);
+  CHECK(inspect == nlohmann::json::parse(R"({
+    "Id": "abc",
+    "State": {"Running": false, "Pid": 0},
+    "HostConfig": {"Memory": 0},
+    "Mounts": [{"Source": "/a", "RW": true}, {}],
+    "Config": {"Labels": {"k": "", "role": "x"}, "Env": ["A="]},
+    "HostConfig2": {"Sysctls": {"a": ""}}
+  })"));
+}
+
 }  // namespace
 }  // namespace dockershim::cri
