@@ -38,6 +38,20 @@ Sampler::Sampler(Roots roots)
 
 Result<CgroupSample> Sampler::container(const std::string& id, int64_t pid) const {
   if (pid <= 0) return Status(Code::kNotFound, "the container has no process");
+  std::optional<std::map<std::string, std::string>> known;
+  {
+    std::lock_guard<std::mutex> lock(pathsMu_);
+    if (auto it = paths_.find(id); it != paths_.end() && it->second.pid == pid) {
+      known = it->second.cgroups;
+    }
+  }
+  if (known) {
+    auto sample = readCgroupSample(roots_.cgroup, version_, *known);
+    if (sample || sample.status().code() != Code::kNotFound) return sample;
+    // The cgroup went (the container exited): the pid says what is true now.
+    std::lock_guard<std::mutex> lock(pathsMu_);
+    paths_.erase(id);
+  }
   auto text = readProcFile(roots_.proc + "/" + std::to_string(pid) + "/cgroup");
   if (!text) return text.status();
   auto cgroups = parseProcCgroup(*text);
@@ -53,7 +67,12 @@ Result<CgroupSample> Sampler::container(const std::string& id, int64_t pid) cons
   for (auto& [controller, path] : cgroups) {
     if (auto own = containerCgroup(path, id)) path = *own;
   }
-  return readCgroupSample(roots_.cgroup, version_, cgroups);
+  auto sample = readCgroupSample(roots_.cgroup, version_, cgroups);
+  if (sample) {
+    std::lock_guard<std::mutex> lock(pathsMu_);
+    paths_[id] = Paths{pid, std::move(cgroups)};
+  }
+  return sample;
 }
 
 Result<std::vector<InterfaceCounters>> Sampler::network(int64_t pid) const {
@@ -95,9 +114,15 @@ std::optional<uint64_t> Sampler::cpuRate(const std::string& key, uint64_t usageN
 }
 
 void Sampler::forgetAllBut(const std::set<std::string>& live) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = cpu_.begin(); it != cpu_.end();) {
-    it = live.count(it->first) ? std::next(it) : cpu_.erase(it);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = cpu_.begin(); it != cpu_.end();) {
+      it = live.count(it->first) ? std::next(it) : cpu_.erase(it);
+    }
+  }
+  std::lock_guard<std::mutex> lock(pathsMu_);
+  for (auto it = paths_.begin(); it != paths_.end();) {
+    it = live.count(it->first) ? std::next(it) : paths_.erase(it);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -31,7 +32,9 @@ class Sampler {
   // (Docker's cgroupfs driver ends it with the full id, the systemd driver with
   // "docker-<id>.scope"): FAILED_PRECONDITION when it does not (the pid is stale: the container
   // exited or restarted and the number was reused), NOT_FOUND when the process or its cgroup is
-  // gone.
+  // gone. The container's cgroup paths, once found through a pid, are kept for that id and pid:
+  // they name the container itself, so they stay right until the cgroup goes (then the pid is
+  // asked again), and /proc/<pid>/cgroup, costly to read on cgroup v1, is read once.
   Result<CgroupSample> container(const std::string& id, int64_t pid) const;
 
   // The interfaces of the network namespace `pid` is in, loopback left out. Whether `pid` is
@@ -44,7 +47,7 @@ class Sampler {
   // each still get a window of at least a second.
   std::optional<uint64_t> cpuRate(const std::string& key, uint64_t usageNanos,
                                   std::chrono::steady_clock::time_point now);
-  // Drops the kept CPU samples of every key not in `live` (removed containers).
+  // Drops the kept CPU samples and cgroup paths of every key not in `live` (removed containers).
   void forgetAllBut(const std::set<std::string>& live);
 
   CgroupVersion version() const { return version_; }
@@ -63,6 +66,12 @@ class Sampler {
   CgroupVersion version_;
   std::mutex mu_;
   std::unordered_map<std::string, CpuMarks> cpu_;
+  struct Paths {
+    int64_t pid = 0;
+    std::map<std::string, std::string> cgroups;  // controller -> the container's cgroup
+  };
+  mutable std::mutex pathsMu_;
+  mutable std::unordered_map<std::string, Paths> paths_;  // by container id
 };
 
 // A cgroup path belongs to container `id` when its last component names it.

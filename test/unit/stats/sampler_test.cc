@@ -67,6 +67,30 @@ TEST_CASE("the sampler trusts a pid only while it is in the container's cgroup",
   CHECK(sampler.container(kId, 0).status().code() == Code::kNotFound);
 }
 
+TEST_CASE("the sampler reads a pid's cgroups once, and again once the cgroup is gone", "[stats]") {
+  TempDir cg, proc;
+  put(cg, "memory/docker/" + kId + "/memory.usage_in_bytes", "1048576\n");
+  put(proc, "41/cgroup", "4:memory:/docker/" + kId + "\n");
+  put(proc, "42/cgroup", "4:memory:/user.slice\n");
+  Sampler sampler({cg.path(), proc.path()});
+  REQUIRE(sampler.container(kId, 41).isOk());
+  // /proc/41/cgroup is not read again: the container's own cgroup answers.
+  fs::remove(proc.file("41/cgroup"));
+  put(cg, "memory/docker/" + kId + "/memory.usage_in_bytes", "2097152\n");
+  auto again = sampler.container(kId, 41);
+  REQUIRE(again.isOk());
+  CHECK(again->memory->usage == 2097152);
+  // Another pid is checked as ever.
+  CHECK(sampler.container(kId, 42).status().code() == Code::kFailedPrecondition);
+  // The cgroup gone (the container exited): the pid is asked again, and is gone too.
+  fs::remove_all(cg.file("memory/docker/" + kId));
+  CHECK(sampler.container(kId, 41).status().code() == Code::kNotFound);
+  // Forgotten with the container: a later pid 41 in another cgroup is not trusted.
+  put(cg, "memory/docker/" + kId + "/memory.usage_in_bytes", "1\n");
+  put(proc, "41/cgroup", "4:memory:/user.slice\n");
+  CHECK(sampler.container(kId, 41).status().code() == Code::kFailedPrecondition);
+}
+
 TEST_CASE("network counters of the pid's namespace leave loopback out", "[stats]") {
   TempDir cg, proc;
   put(proc, "7/net/dev",
