@@ -4,6 +4,9 @@
 // kubelet's recovery leaves no address or record behind.
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "e2e/cni_env.h"
@@ -70,8 +73,26 @@ class OutageBed {
   CniEnv& env() { return env_; }
   PrivateDocker& docker() { return *docker_; }
   void freeze(bool on) {
-    REQUIRE(::kill(docker_->process.pid(), on ? SIGSTOP : SIGCONT) == 0);
+    const int pid = docker_->process.pid();
+    REQUIRE(::kill(pid, on ? SIGSTOP : SIGCONT) == 0);
     frozen_ = on;
+    // kill() returns before every thread has stopped: a thread running on the other core can
+    // still answer a request sent at once. Frozen means every thread shows state T.
+    if (on) REQUIRE(eventually([&] { return allThreadsStopped(pid); }, 5s));
+  }
+  static bool allThreadsStopped(int pid) {
+    std::error_code ec;
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+      std::ifstream in(task.path() / "stat");
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      // "pid (comm) S ...": the state follows the last ')'.
+      auto close = text.rfind(')');
+      if (close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'T') {
+        return false;
+      }
+    }
+    return !ec;
   }
 
   struct Pod {
