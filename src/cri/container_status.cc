@@ -54,16 +54,35 @@ Status CriService::containerStatus(const v1::ContainerStatusRequest& req,
 
 Status CriService::listContainers(const v1::ListContainersRequest& req,
                                   v1::ListContainersResponse* resp, const CallContext& ctx) {
+  return listContainersAs(req, resp, ctx, false);
+}
+
+Status CriService::listContainersForWire(const v1::ListContainersRequest& req,
+                                         v1::ListContainersResponse* resp, const CallContext& ctx) {
+  return listContainersAs(req, resp, ctx, true);
+}
+
+Status CriService::listContainersAs(const v1::ListContainersRequest& req,
+                                    v1::ListContainersResponse* resp, const CallContext& ctx,
+                                    bool wire) {
   if (cache_ && cache_->synced()) {
-    // From memory: entries translated when they were kept, narrowed by index.
+    // From memory: entries translated (and serialised) when they were kept, narrowed by index.
     const auto& filter = req.filter();
     ImageLookup lookup;
     for (const auto& e : cache_->list(false, filter.id(), filter.pod_sandbox_id())) {
       if (!e.container || !translate::matches(filter, *e.container)) continue;
-      auto* out = resp->add_containers();
-      *out = *e.container;
-      if (auto shown = listedImage(out->image().image(), out->image_ref(), lookup, ctx)) {
-        out->mutable_image()->set_image(*shown);
+      auto shown = listedImage(e.container->image().image(), e.container->image_ref(), lookup, ctx);
+      if (wire && !shown) {
+        appendSerialized(resp, v1::ListContainersResponse::kContainersFieldNumber, *e.wire);
+        continue;
+      }
+      v1::Container changed = *e.container;
+      if (shown) changed.mutable_image()->set_image(*shown);
+      if (wire) {
+        appendSerialized(resp, v1::ListContainersResponse::kContainersFieldNumber,
+                         changed.SerializeAsString());
+      } else {
+        *resp->add_containers() = std::move(changed);
       }
     }
     return Status::ok();

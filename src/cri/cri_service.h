@@ -1,5 +1,8 @@
 #pragma once
 
+#include <google/protobuf/message.h>
+#include <google/protobuf/unknown_field_set.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -79,6 +82,12 @@ struct Options {
   std::shared_ptr<migrate::FindingStore> findings;
 };
 
+// Appends a list entry already serialised to repeated field `field` of `list`, as serialising
+// it there would: an unknown field of that number (tag, length, bytes) is written as it is.
+inline void appendSerialized(google::protobuf::Message* list, int field, const std::string& bytes) {
+  list->GetReflection()->MutableUnknownFields(list)->AddLengthDelimited(field, bytes);
+}
+
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
 // adapters (v1, v1alpha2) are generated from these lists so the two APIs cannot drift apart.
 #define DOCKERSHIM_RUNTIME_RPCS(X)                      \
@@ -87,12 +96,12 @@ struct Options {
   X(StopPodSandbox, stopPodSandbox)                     \
   X(RemovePodSandbox, removePodSandbox)                 \
   X(PodSandboxStatus, podSandboxStatus)                 \
-  X(ListPodSandbox, listPodSandbox)                     \
+  X(ListPodSandbox, listPodSandboxForWire)              \
   X(CreateContainer, createContainer)                   \
   X(StartContainer, startContainer)                     \
   X(StopContainer, stopContainer)                       \
   X(RemoveContainer, removeContainer)                   \
-  X(ListContainers, listContainers)                     \
+  X(ListContainers, listContainersForWire)              \
   X(ContainerStatus, containerStatus)                   \
   X(UpdateContainerResources, updateContainerResources) \
   X(ReopenContainerLog, reopenContainerLog)             \
@@ -132,6 +141,14 @@ class CriService {
   DOCKERSHIM_RUNTIME_V1_ONLY_RPCS(DOCKERSHIM_DECLARE_RPC)
   DOCKERSHIM_IMAGE_RPCS(DOCKERSHIM_DECLARE_RPC)
 #undef DOCKERSHIM_DECLARE_RPC
+  // The lists as in-process callers read them. The *ForWire forms the server sends may carry
+  // entries served from memory in their serialised form (unknown fields of the response with
+  // the list's field number, which is what serialising the entries would write): they read
+  // back the same from the wire, but not in process.
+  Status listContainers(const v1::ListContainersRequest& req, v1::ListContainersResponse* resp,
+                        const CallContext& ctx);
+  Status listPodSandbox(const v1::ListPodSandboxRequest& req, v1::ListPodSandboxResponse* resp,
+                        const CallContext& ctx);
 
   // GetContainerEvents (server stream): `write` sends one event (false: the client is gone).
   // Runs until the client goes away; RESOURCE_EXHAUSTED when it fell too far behind (it
@@ -157,6 +174,10 @@ class CriService {
   Status reconcileNetworks(docker::Deadline deadline);
 
  private:
+  Status listContainersAs(const v1::ListContainersRequest& req, v1::ListContainersResponse* resp,
+                          const CallContext& ctx, bool wire);
+  Status listPodSandboxAs(const v1::ListPodSandboxRequest& req, v1::ListPodSandboxResponse* resp,
+                          const CallContext& ctx, bool wire);
   // The sandbox image, created (default name) or pulled when missing.
   Status ensureSandboxImage(const CallContext& ctx);
   // The Docker runtime for a CRI runtime handler; INVALID_ARGUMENT when Docker has none such.

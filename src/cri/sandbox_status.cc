@@ -72,16 +72,43 @@ Status CriService::podSandboxStatus(const v1::PodSandboxStatusRequest& req,
 
 Status CriService::listPodSandbox(const v1::ListPodSandboxRequest& req,
                                   v1::ListPodSandboxResponse* resp, const CallContext& ctx) {
+  return listPodSandboxAs(req, resp, ctx, false);
+}
+
+Status CriService::listPodSandboxForWire(const v1::ListPodSandboxRequest& req,
+                                         v1::ListPodSandboxResponse* resp, const CallContext& ctx) {
+  return listPodSandboxAs(req, resp, ctx, true);
+}
+
+Status CriService::listPodSandboxAs(const v1::ListPodSandboxRequest& req,
+                                    v1::ListPodSandboxResponse* resp, const CallContext& ctx,
+                                    bool wire) {
   std::set<std::string> seen;
   const bool fromMemory = cache_ && cache_->synced();
   if (fromMemory) {
-    // Entries translated when they were kept, narrowed by index.
+    // Entries translated (and serialised) when they were kept, narrowed by index.
     for (const auto& e : cache_->list(true, req.filter().id())) {
       if (!e.podSandbox) continue;
-      auto* sandbox = resp->add_items();
-      *sandbox = *e.podSandbox;
-      notReadyWithoutNetwork(*sandbox);
-      if (!translate::matches(req.filter(), *sandbox)) resp->mutable_items()->RemoveLast();
+      const bool withoutNetwork = options_.cni && e.podSandbox->state() == v1::SANDBOX_READY &&
+                                  options_.cni->withoutNetwork(e.podSandbox->id());
+      if (!withoutNetwork) {
+        if (!translate::matches(req.filter(), *e.podSandbox)) continue;
+        if (wire) {
+          appendSerialized(resp, v1::ListPodSandboxResponse::kItemsFieldNumber, *e.wire);
+        } else {
+          *resp->add_items() = *e.podSandbox;
+        }
+        continue;
+      }
+      v1::PodSandbox changed = *e.podSandbox;
+      changed.set_state(v1::SANDBOX_NOTREADY);
+      if (!translate::matches(req.filter(), changed)) continue;
+      if (wire) {
+        appendSerialized(resp, v1::ListPodSandboxResponse::kItemsFieldNumber,
+                         changed.SerializeAsString());
+      } else {
+        *resp->add_items() = std::move(changed);
+      }
     }
   } else {
     auto list = docker_->listContainers(translate::sandboxListFilters(req.filter()), ctx.deadline);

@@ -62,10 +62,16 @@ bool StateCache::put(std::shared_ptr<const nlohmann::json> kept, uint64_t genera
   // Translated here, once, outside the lock: lists copy what is ready.
   if (sandbox) {
     auto made = std::make_shared<runtime::v1::PodSandbox>();
-    if (translate::sandboxFromSummary(*entry.summary, made.get())) entry.podSandbox = made;
+    if (translate::sandboxFromSummary(*entry.summary, made.get())) {
+      entry.wire = std::make_shared<const std::string>(made->SerializeAsString());
+      entry.podSandbox = made;
+    }
   } else {
     auto made = std::make_shared<runtime::v1::Container>();
-    if (translate::containerFromSummary(*entry.summary, made.get())) entry.container = made;
+    if (translate::containerFromSummary(*entry.summary, made.get())) {
+      entry.wire = std::make_shared<const std::string>(made->SerializeAsString());
+      entry.container = made;
+    }
   }
   std::lock_guard<std::mutex> lock(mu_);
   if (auto t = tombstones_.find(id); t != tombstones_.end()) {

@@ -41,6 +41,8 @@ class StateCache {
     // summary does not translate: such containers are not listed).
     std::shared_ptr<const runtime::v1::Container> container;
     std::shared_ptr<const runtime::v1::PodSandbox> podSandbox;
+    // That message serialised: what a list sends for it, unless the call changes it.
+    std::shared_ptr<const std::string> wire;
     bool sandbox = false;
     uint64_t generation = 0;
   };
