@@ -71,19 +71,15 @@ Status CriService::listContainersAs(const v1::ListContainersRequest& req,
     ImageLookup lookup;
     for (const auto& e : cache_->list(false, filter.id(), filter.pod_sandbox_id())) {
       if (!e.container || !translate::matches(filter, *e.container)) continue;
+      constexpr int kField = v1::ListContainersResponse::kContainersFieldNumber;
       auto shown = listedImage(e.container->image().image(), e.container->image_ref(), lookup, ctx);
-      if (wire && !shown) {
-        appendSerialized(resp, v1::ListContainersResponse::kContainersFieldNumber, *e.wire);
+      if (!shown) {
+        addListed(resp, kField, resp->mutable_containers(), wire, *e.container, e.wire.get());
         continue;
       }
       v1::Container changed = *e.container;
-      if (shown) changed.mutable_image()->set_image(*shown);
-      if (wire) {
-        appendSerialized(resp, v1::ListContainersResponse::kContainersFieldNumber,
-                         changed.SerializeAsString());
-      } else {
-        *resp->add_containers() = std::move(changed);
-      }
+      changed.mutable_image()->set_image(*shown);
+      addListed(resp, kField, resp->mutable_containers(), wire, changed, nullptr);
     }
     return Status::ok();
   }

@@ -88,6 +88,21 @@ inline void appendSerialized(google::protobuf::Message* list, int field, const s
   list->GetReflection()->MutableUnknownFields(list)->AddLengthDelimited(field, bytes);
 }
 
+// Adds one entry to list `items` (repeated field `field` of `resp`): in the wire form as bytes
+// (`kept`, the entry as serialised when it was kept, or serialised now), else as a message.
+template <class Entry>
+void addListed(google::protobuf::Message* resp, int field,
+               google::protobuf::RepeatedPtrField<Entry>* items, bool wire, const Entry& entry,
+               const std::string* kept) {
+  if (!wire) {
+    *items->Add() = entry;
+  } else if (kept) {
+    appendSerialized(resp, field, *kept);
+  } else {
+    appendSerialized(resp, field, entry.SerializeAsString());
+  }
+}
+
 // Unary RPCs of RuntimeService and ImageService, as (gRPC name, handler name). The server
 // adapters (v1, v1alpha2) are generated from these lists so the two APIs cannot drift apart.
 #define DOCKERSHIM_RUNTIME_RPCS(X)                      \
@@ -196,11 +211,13 @@ class CriService {
   Status tearDownNetwork(const std::string& sandboxId, bool pauseExists, const CallContext& ctx);
   // A sandbox known to have no network is not ready (CniManager::withoutNetwork).
   template <class Sandbox>
+  bool readyWithoutNetwork(const Sandbox& sandbox) {
+    return options_.cni && sandbox.state() == v1::SANDBOX_READY &&
+           options_.cni->withoutNetwork(sandbox.id());
+  }
+  template <class Sandbox>
   void notReadyWithoutNetwork(Sandbox& sandbox) {
-    if (options_.cni && sandbox.state() == v1::SANDBOX_READY &&
-        options_.cni->withoutNetwork(sandbox.id())) {
-      sandbox.set_state(v1::SANDBOX_NOTREADY);
-    }
+    if (readyWithoutNetwork(sandbox)) sandbox.set_state(v1::SANDBOX_NOTREADY);
   }
   // A running CNI-mode sandbox (Docker network "none") without a record of ours: one that
   // cri-dockerd or the kubelet's dockershim set up before this node switched. Its addresses
@@ -279,6 +296,8 @@ class CriService {
   // synced and holds it, else from Docker (and then kept). Shared, not copied: what is kept is
   // never changed, only replaced.
   Result<JsonPtr> inspectAny(const std::string& id, const CallContext& ctx);
+  // Compacts a container's inspect from Docker and keeps it (cache_ set): what readers share.
+  JsonPtr keepInspect(nlohmann::json inspect, uint64_t generation);
   // Docker's inspect as Docker sends it (memory keeps it compacted): for verbose answers.
   Result<JsonPtr> inspectWhole(const std::string& id, const CallContext& ctx);
   // Docker's list of CRI containers or sandboxes (`filters` as for GET /containers/json), from

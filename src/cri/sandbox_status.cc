@@ -89,26 +89,16 @@ Status CriService::listPodSandboxAs(const v1::ListPodSandboxRequest& req,
     // Entries translated (and serialised) when they were kept, narrowed by index.
     for (const auto& e : cache_->list(true, req.filter().id())) {
       if (!e.podSandbox) continue;
-      const bool withoutNetwork = options_.cni && e.podSandbox->state() == v1::SANDBOX_READY &&
-                                  options_.cni->withoutNetwork(e.podSandbox->id());
-      if (!withoutNetwork) {
+      constexpr int kField = v1::ListPodSandboxResponse::kItemsFieldNumber;
+      if (!readyWithoutNetwork(*e.podSandbox)) {
         if (!translate::matches(req.filter(), *e.podSandbox)) continue;
-        if (wire) {
-          appendSerialized(resp, v1::ListPodSandboxResponse::kItemsFieldNumber, *e.wire);
-        } else {
-          *resp->add_items() = *e.podSandbox;
-        }
+        addListed(resp, kField, resp->mutable_items(), wire, *e.podSandbox, e.wire.get());
         continue;
       }
       v1::PodSandbox changed = *e.podSandbox;
       changed.set_state(v1::SANDBOX_NOTREADY);
       if (!translate::matches(req.filter(), changed)) continue;
-      if (wire) {
-        appendSerialized(resp, v1::ListPodSandboxResponse::kItemsFieldNumber,
-                         changed.SerializeAsString());
-      } else {
-        *resp->add_items() = std::move(changed);
-      }
+      addListed(resp, kField, resp->mutable_items(), wire, changed, nullptr);
     }
   } else {
     auto list = docker_->listContainers(translate::sandboxListFilters(req.filter()), ctx.deadline);

@@ -25,8 +25,7 @@ void CriService::refreshCached(const std::string& id) {
   uint64_t generation = cache_->nextGeneration();
   auto inspect = docker_->inspectContainer(id, docker::deadlineIn(kRefreshTimeout));
   if (inspect) {
-    StateCache::compact(*inspect);
-    cache_->put(std::make_shared<const nlohmann::json>(std::move(*inspect)), generation);
+    keepInspect(std::move(*inspect), generation);
     return;
   }
   switch (inspect.status().code()) {
@@ -97,10 +96,15 @@ Result<JsonPtr> CriService::inspectAny(const std::string& id, const CallContext&
   auto inspect = docker_->inspectContainer(id, ctx.deadline);
   if (!inspect) return inspect.status();
   // Kept or not, the same document: answers do not depend on whether memory held it.
-  if (cache_) StateCache::compact(*inspect);
-  auto shared = std::make_shared<const nlohmann::json>(std::move(*inspect));
-  if (cache_) cache_->put(shared, generation);
-  return JsonPtr(std::move(shared));
+  if (cache_) return keepInspect(std::move(*inspect), generation);
+  return JsonPtr(std::make_shared<const nlohmann::json>(std::move(*inspect)));
+}
+
+JsonPtr CriService::keepInspect(nlohmann::json inspect, uint64_t generation) {
+  StateCache::compact(inspect);
+  auto kept = std::make_shared<const nlohmann::json>(std::move(inspect));
+  cache_->put(kept, generation);
+  return kept;
 }
 
 Result<JsonPtr> CriService::inspectWhole(const std::string& id, const CallContext& ctx) {
