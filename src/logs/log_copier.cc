@@ -59,8 +59,9 @@ LogCopier::LogCopier(LogCopierOptions options) : options_(std::move(options)) {}
 
 Result<std::unique_ptr<LogCopier>> LogCopier::create(LogCopierOptions options) {
   // A zero budget or chunk would spin the worker without progress.
-  if (options.pollInterval.count() <= 0 || options.passBudgetBytes == 0 ||
-      options.limits.readChunkBytes == 0 || options.limits.maxLineBytes == 0) {
+  if (options.pollInterval.count() <= 0 || options.watchedPollInterval.count() <= 0 ||
+      options.passBudgetBytes == 0 || options.limits.readChunkBytes == 0 ||
+      options.limits.maxLineBytes == 0) {
     return errorStatus(Code::kInvalidArgument, "log copier: options must all be positive");
   }
   std::unique_ptr<LogCopier> copier(new LogCopier(std::move(options)));
@@ -334,6 +335,7 @@ void LogCopier::run() {
   CopyScratch scratch;
   std::vector<std::shared_ptr<Slot>> batch;
   auto nextPoll = Clock::now() + options_.pollInterval;
+  auto nextWatchedPoll = Clock::now() + options_.watchedPollInterval;
   bool busy = false;  // a container stopped at its budget: come back without waiting
   while (!stopping_) {
     int timeoutMs = 0;
@@ -357,12 +359,15 @@ void LogCopier::run() {
     const auto now = Clock::now();
     const bool pollAll = now >= nextPoll;
     if (pollAll) nextPoll = now + options_.pollInterval;
+    const bool pollWatched = pollAll && now >= nextWatchedPoll;
+    if (pollWatched) nextWatchedPoll = now + options_.watchedPollInterval;
     batch.clear();
     {
       std::lock_guard<std::mutex> lock(mu_);
       for (auto& [id, slot] : slots_) {
         if (pollAll && slot->wd < 0) addDirWatchLocked(slot);
-        if (slot->dirty.exchange(false) || pollAll) batch.push_back(slot);
+        const bool due = pollAll && (slot->wd < 0 || pollWatched);
+        if (slot->dirty.exchange(false) || due) batch.push_back(slot);
       }
     }
     busy = false;

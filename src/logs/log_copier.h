@@ -20,6 +20,10 @@ struct LogCopierOptions {
   // Every watched container is looked at this often even without an inotify event, so nothing
   // is missed when inotify is unavailable, out of watches, or overflows.
   std::chrono::milliseconds pollInterval{1000};
+  // A container whose folder inotify watches is looked at without an event only this often:
+  // events tell of its writes (and an overflow marks every container), so this poll is only a
+  // backstop, and 100 idle containers cost no reads every second.
+  std::chrono::milliseconds watchedPollInterval{10000};
   // Off: rely on the poll alone (tests use it to drive the worker only through drain()).
   bool useInotify = true;
   // What one container may copy before the worker moves on to the next; it comes back at once.

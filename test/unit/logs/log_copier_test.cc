@@ -468,6 +468,9 @@ TEST_CASE("LogCopier rejects options that would spin", "[logs]") {
   o = manual();
   o.pollInterval = std::chrono::milliseconds(0);
   CHECK(LogCopier::create(o).status().code() == Code::kInvalidArgument);
+  o = manual();
+  o.watchedPollInterval = std::chrono::milliseconds(0);
+  CHECK(LogCopier::create(o).status().code() == Code::kInvalidArgument);
 }
 
 TEST_CASE("LogCopier watch arguments and destination checks", "[logs]") {
@@ -605,6 +608,38 @@ TEST_CASE("LogCopier's poll finds what no event announced", "[logs]") {
   REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
   append(c.dockerLog, dockerLine("1\n", kT0 + 1));
   CHECK(eventually([&] { return readLines(c.criLog).size() == 1; }));
+}
+
+TEST_CASE("LogCopier polls a container inotify watches only as a rare backstop", "[logs]") {
+  // A write through a hard link in another folder raises no event on the container's folder:
+  // only the poll can find it.
+  for (auto watchedPoll : {std::chrono::milliseconds(50), std::chrono::milliseconds(3'600'000)}) {
+    TempDir tmp;
+    Container c(tmp.path(), "c1");
+    LogCopierOptions o;
+    o.pollInterval = std::chrono::milliseconds(10);
+    o.watchedPollInterval = watchedPoll;
+    auto copier = makeCopier(o);
+    if (!copier->usesInotify()) {
+      WARN("inotify unavailable here; skipped");
+      return;
+    }
+    append(c.dockerLog, dockerLine("1\n", kT0 + 1));
+    REQUIRE(copier->watch(c.id, c.dockerLog, c.criLog).isOk());
+    REQUIRE(eventually([&] { return readLines(c.criLog).size() == 1; }));
+    const std::string elsewhere = tmp.file("elsewhere.log");
+    fs::create_hard_link(c.dockerLog, elsewhere);
+    append(elsewhere, dockerLine("2\n", kT0 + 2));
+    INFO("watched poll every " << watchedPoll.count() << " ms");
+    if (watchedPoll.count() < 1000) {
+      CHECK(eventually([&] { return readLines(c.criLog).size() == 2; }));
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // 30 unwatched polls
+      CHECK(readLines(c.criLog).size() == 1);
+      append(c.dockerLog, dockerLine("3\n", kT0 + 3));  // an event: both lines copied
+      CHECK(eventually([&] { return readLines(c.criLog).size() == 3; }));
+    }
+  }
 }
 
 }  // namespace
