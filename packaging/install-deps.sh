@@ -8,7 +8,7 @@ PKGS=(
   build-essential cmake pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev catch2 libcli11-dev
-  prometheus-cpp-dev libsystemd-dev zlib1g-dev libc6-dev
+  prometheus-cpp-dev zlib1g-dev libc6-dev
   # the lab's charts: Cairo with fontconfig's fonts
   libcairo2-dev fonts-dejavu-core
   # the lab's report.html is checked in a real headless browser

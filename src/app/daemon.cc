@@ -4,7 +4,6 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include <atomic>
 #include <cerrno>
@@ -17,6 +16,7 @@
 #include "app/state_directory.h"
 #include "common/call_cost.h"
 #include "common/duration.h"
+#include "common/systemd_protocol.h"
 #include "cri/cri_service.h"
 #include "cri/docker_streaming.h"
 #include "docker/docker_client_impl.h"
@@ -142,14 +142,14 @@ int runDaemon(const DaemonOptions& given, const char* version) {
   // cri-dockerd's path and the legacy dockershim one.
   std::vector<int> activatedFds;
   if (activated) {
-    int n = sd_listen_fds(1);
+    int n = common::listenFds(true);
     if (n < 1) {
       spdlog::error(
           "--container-runtime-endpoint fd:// needs a socket from systemd (socket "
           "activation), but none was passed");
       return 2;
     }
-    for (int i = 0; i < n; ++i) activatedFds.push_back(SD_LISTEN_FDS_START + i);
+    for (int i = 0; i < n; ++i) activatedFds.push_back(common::kListenFdsStart + i);
   }
 
   // compat: cri-dockerd's unit passes no root folder, so on a node that swapped its binary the
@@ -282,7 +282,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
     return 1;
   }
   DockerWarmup warmup(*docker, options.podInfraImage, core);
-  sd_notify(0, "READY=1");
+  common::notifyServiceManager("READY=1");
 
   // Waiting for a signal, the main thread hands memory freed since back to the kernel now and
   // then: pod starts and stats bursts leave free pages in malloc's arenas, which glibc returns
@@ -295,7 +295,7 @@ int runDaemon(const DaemonOptions& given, const char* version) {
   }
   spdlog::info("signal {} received, stopping (in-flight calls get {})", sig,
                common::formatDuration(kShutdownGrace));
-  sd_notify(0, "STOPPING=1");
+  common::notifyServiceManager("STOPPING=1");
   server.shutdown(kShutdownGrace);
   // Streams from Docker end now; a restart resumes after the last record written.
   logFollowers->stop();

@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "common/scope_guard.h"
 #include "e2e/e2e_util.h"
 #include "e2e/pod_util.h"
 #include "e2e/stream_client.h"
@@ -278,12 +279,31 @@ TEST_CASE("--container-runtime-endpoint fd:// serves every socket systemd passes
   // systemd-socket-activate listens like a .socket unit with two ListenStream= lines (as
   // dockershim.socket: cri-dockerd's path and the legacy one) and starts the daemon on the first
   // connection with the listening sockets as fds 3 and 4 (LISTEN_FDS=2).
-  auto proc = Process::spawn(
-      {"systemd-socket-activate", "-l", sock, "-l", legacy, DOCKERSHIM_BINARY,
-       "--container-runtime-endpoint=fd://", "--docker-endpoint=unix://" + bed.dockerSocket(),
-       "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug",
-       "--metrics-bind-address=127.0.0.1:0"},
-      bed.dir() + "/activated.log");
+  // systemd's notification socket: the daemon says READY=1 once it serves and STOPPING=1 on
+  // SIGTERM (dockershim.service is Type=notify).
+  std::string notifyPath = bed.dir() + "/activated-notify.sock";
+  int notifyFd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(notifyFd >= 0);
+  common::ScopeGuard closeNotify([&] { ::close(notifyFd); });
+  sockaddr_un notifyAddr{};
+  notifyAddr.sun_family = AF_UNIX;
+  ::unlink(notifyPath.c_str());
+  std::strncpy(notifyAddr.sun_path, notifyPath.c_str(), sizeof(notifyAddr.sun_path) - 1);
+  REQUIRE(::bind(notifyFd, reinterpret_cast<sockaddr*>(&notifyAddr), sizeof notifyAddr) == 0);
+  timeval notifyWait{30, 0};
+  ::setsockopt(notifyFd, SOL_SOCKET, SO_RCVTIMEO, &notifyWait, sizeof notifyWait);
+  auto nextNotification = [&] {
+    char buf[128];
+    ssize_t n = ::recv(notifyFd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("(none in 30 s)");
+  };
+  auto proc =
+      Process::spawn({"systemd-socket-activate", "-E", "NOTIFY_SOCKET=" + notifyPath, "-l", sock,
+                      "-l", legacy, DOCKERSHIM_BINARY, "--container-runtime-endpoint=fd://",
+                      "--docker-endpoint=unix://" + bed.dockerSocket(),
+                      "--root-directory=" + bed.dir() + "/activated-root", "--log-level=debug",
+                      "--metrics-bind-address=127.0.0.1:0"},
+                     bed.dir() + "/activated.log");
   waitForSocket(sock, proc, 30s);
   for (int i = 0; i < 4; ++i) {  // new connections each time: the accept loop keeps serving
     auto channel =
@@ -297,7 +317,9 @@ TEST_CASE("--container-runtime-endpoint fd:// serves every socket systemd passes
     CHECK(v.runtime_name() == "docker");
   }
   CHECK(readFile(bed.dir() + "/activated.log").find("fd 4, unix://" + legacy) != std::string::npos);
+  CHECK(nextNotification() == "READY=1");
   REQUIRE(::kill(proc.pid(), SIGTERM) == 0);
+  CHECK(nextNotification() == "STOPPING=1");
   int status = 0;
   REQUIRE(proc.waitExit(10s, status));
   CHECK(WIFEXITED(status));
