@@ -101,6 +101,9 @@ class Metrics {
   prometheus::Gauge& rss_;
   prometheus::Counter& cpuSeconds_;
   prometheus::Gauge& openFds_;
+  prometheus::Family<prometheus::Gauge>& heap_;
+  prometheus::Gauge& heapInUse_;
+  prometheus::Gauge& heapFree_;
   prometheus::Gauge& startTime_;
   double cpuSecondsReported_ = 0;
 };
