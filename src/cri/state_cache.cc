@@ -35,9 +35,40 @@ void compactMembers(nlohmann::json& v, bool dropEmpty) {
     it = dropEmpty && carriesNothing(*it) ? v.erase(it) : std::next(it);
   }
 }
+// Zero and false scalars directly in HostConfig: every reader of a kept HostConfig (limits,
+// shares, Privileged, ReadonlyRootfs, OomScoreAdj …) reads an absent one as 0 or false, and about
+// two thirds of its members are such. Not elsewhere: an absent Mounts[].RW reads as true, an
+// absent State.Running defers to State.Status.
+void dropZeroScalars(nlohmann::json& object) {
+  if (!object.is_object()) return;
+  for (auto it = object.begin(); it != object.end();) {
+    const bool zero = (it->is_boolean() && !it->get<bool>()) ||
+                      (it->is_number_integer() && it->get<int64_t>() == 0) ||
+                      (it->is_number_unsigned() && it->get<uint64_t>() == 0) ||
+                      (it->is_number_float() && it->get<double>() == 0.0);
+    it = zero ? object.erase(it) : std::next(it);
+  }
+}
 }  // namespace
 
-void StateCache::compact(nlohmann::json& inspect) { compactMembers(inspect, true); }
+void StateCache::compact(nlohmann::json& inspect) {
+  compactMembers(inspect, true);
+  if (!inspect.is_object()) return;
+  auto host = inspect.find("HostConfig");
+  if (host != inspect.end()) dropZeroScalars(*host);
+  // Files and folders no reader of a kept inspect asks for, and long: the image's layer folders
+  // (stats measure only the writable UpperDir) and two files Docker writes for each container
+  // (resolv.conf, which is read, stays).
+  auto driver = inspect.find("GraphDriver");
+  if (driver != inspect.end() && driver->is_object()) {
+    auto data = driver->find("Data");
+    if (data != driver->end() && data->is_object()) {
+      for (const char* unread : {"LowerDir", "MergedDir", "WorkDir"}) data->erase(unread);
+    }
+  }
+  inspect.erase("HostsPath");
+  inspect.erase("HostnamePath");
+}
 
 uint64_t StateCache::nextGeneration() {
   std::lock_guard<std::mutex> lock(mu_);

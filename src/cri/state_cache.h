@@ -47,10 +47,11 @@ class StateCache {
     uint64_t generation = 0;
   };
 
-  // Docker's inspect as it is kept: without the members that carry nothing (null, "", [] and {}),
-  // which are about a third of its memory (HostConfig is mostly such). Readers go through
-  // common/json_util.h, which reads an absent member as null, "", 0 or false alike; verbose
-  // answers, which show Docker's documents as they are, ask Docker.
+  // Docker's inspect as it is kept: without the members that carry nothing (null, "", [] and {},
+  // and HostConfig's 0 and false), which are about half of its memory, nor the layer folders
+  // and files no reader asks for. Readers go through common/json_util.h, which reads an absent
+  // member as null, "", 0 or false alike; verbose answers, which show Docker's documents as they
+  // are, ask Docker.
   static void compact(nlohmann::json& inspect);
 
   // Taken before the Docker request whose answer will be put or erased.

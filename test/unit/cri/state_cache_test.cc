@@ -226,10 +226,34 @@ TEST_CASE("StateCache::compact drops members that carry nothing, and only those"
   CHECK(inspect == nlohmann::json::parse(R"({
     "Id": "abc",
     "State": {"Running": false, "Pid": 0},
-    "HostConfig": {"Memory": 0},
+    "HostConfig": {},
     "Mounts": [{"Source": "/a", "RW": true}, {}],
     "Config": {"Labels": {"k": "", "role": "x"}, "Env": ["A="]},
     "HostConfig2": {"Sysctls": {"a": ""}}
+  })"));
+}
+
+TEST_CASE("StateCache::compact drops HostConfig's zeros and the folders no reader asks for",
+          "[cache]") {
+  auto inspect = nlohmann::json::parse(R"({
+    "Id": "abc", "HostsPath": "/d/hosts", "HostnamePath": "/d/hostname",
+    "ResolvConfPath": "/d/resolv.conf", "LogPath": "/d/abc-json.log",
+    "State": {"Running": false, "ExitCode": 0, "OOMKilled": false},
+    "HostConfig": {"Memory": 0, "CpuShares": 2, "Privileged": false, "ReadonlyRootfs": true,
+                   "OomScoreAdj": -998, "CpuQuota": 0.0, "NetworkMode": "none",
+                   "LogConfig": {"Type": "json-file", "MaxFiles": 0}},
+    "Mounts": [{"Source": "/a", "RW": false}],
+    "GraphDriver": {"Name": "overlay2", "Data": {"LowerDir": "/l1:/l2", "MergedDir": "/m",
+                                                 "UpperDir": "/u", "WorkDir": "/w"}}
+  })");
+  StateCache::compact(inspect);
+  CHECK(inspect == nlohmann::json::parse(R"({
+    "Id": "abc", "ResolvConfPath": "/d/resolv.conf", "LogPath": "/d/abc-json.log",
+    "State": {"Running": false, "ExitCode": 0, "OOMKilled": false},
+    "HostConfig": {"CpuShares": 2, "ReadonlyRootfs": true, "OomScoreAdj": -998,
+                   "NetworkMode": "none", "LogConfig": {"Type": "json-file", "MaxFiles": 0}},
+    "Mounts": [{"Source": "/a", "RW": false}],
+    "GraphDriver": {"Name": "overlay2", "Data": {"UpperDir": "/u"}}
   })"));
 }
 
