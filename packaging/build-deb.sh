@@ -30,6 +30,18 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/u
 gzip -9n "$root/usr/share/man/man8/dockershim.8"
 doc=$root/usr/share/doc/dockershim
 install -m 0644 "$src/packaging/deb/copyright" "$doc/copyright"
+# The libraries linked into the binary from Debian's static archives (CMake's
+# DOCKERSHIM_STATIC_GRPC) travel with it: their copyright and licence texts follow ours, as
+# their Debian packages state them.
+if ! readelf -d "$root/usr/bin/dockershim" | grep -q 'NEEDED.*libgrpc'; then
+  {
+    printf '\nThe binary contains the following libraries, linked in from Debian'"'"'s static archives.\n'
+    for lib in libgrpc29 libprotobuf32 libabsl20220623 libre2-9 libc-ares2; do
+      printf '\n==== %s (from /usr/share/doc/%s/copyright) ====\n\n' "$lib" "$lib"
+      cat "/usr/share/doc/$lib/copyright"
+    done
+  } >> "$doc/copyright"
+fi
 {
   echo "dockershim ($version) unstable; urgency=medium"
   echo
@@ -52,7 +64,7 @@ Version: $version
 Architecture: $arch
 Maintainer: dockershim maintainers <maintainers@dockershim.invalid>
 Installed-Size: $installed
-Depends: $shlibs, docker.io | docker-ce | docker-engine
+Depends: $shlibs, libc6 (>= 2.36), docker.io | docker-ce | docker-engine
 Recommends: containernetworking-plugins
 Section: admin
 Priority: optional

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -285,7 +286,10 @@ int runDaemon(const DaemonOptions& given, const char* version) {
     return 1;
   }
   DockerWarmup warmup(*docker, options.podInfraImage, core);
-  common::notifyServiceManager("READY=1");
+  if (common::notifyServiceManager("READY=1") < 0) {
+    spdlog::warn("could not tell the service manager READY=1 through NOTIFY_SOCKET: {}",
+                 std::strerror(errno));
+  }
 
   // Waiting for a signal, the main thread hands memory freed since back to the kernel now and
   // then: pod starts and stats bursts leave free pages in malloc's arenas, which glibc returns

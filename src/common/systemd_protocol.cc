@@ -26,7 +26,7 @@ bool parseNumber(const char* text, T& out) {
 
 }  // namespace
 
-int listenFds(bool unsetEnvironment) {
+int listenFds(bool unsetEnvironment, int firstFd) {
   int result = 0;
   const char* pidText = std::getenv("LISTEN_PID");
   if (pidText != nullptr) {
@@ -39,7 +39,7 @@ int listenFds(bool unsetEnvironment) {
           count > 4096) {  // far above any unit's ListenStream= lines
         result = -1;
       } else {
-        for (int fd = kListenFdsStart; fd < kListenFdsStart + count; ++fd) {
+        for (int fd = firstFd; fd < firstFd + count; ++fd) {
           int flags = ::fcntl(fd, F_GETFD);
           if (flags < 0 || ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) {
             result = -1;
@@ -54,6 +54,7 @@ int listenFds(bool unsetEnvironment) {
     ::unsetenv("LISTEN_PID");
     ::unsetenv("LISTEN_FDS");
     ::unsetenv("LISTEN_FDNAMES");
+    ::unsetenv("LISTEN_PIDFDID");
   }
   return result;
 }

@@ -11,10 +11,10 @@ namespace dockershim::common {
 inline constexpr int kListenFdsStart = 3;
 
 // Sockets passed by socket activation: LISTEN_FDS when LISTEN_PID names this process, else 0;
-// -1 when the variables are set but malformed. Each passed fd gets FD_CLOEXEC. With
-// `unsetEnvironment`, LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES are removed so children do not
-// see them.
-int listenFds(bool unsetEnvironment);
+// -1 when the variables are malformed or a passed fd is not open. Each passed fd (from
+// `firstFd`, 3 but in tests) gets FD_CLOEXEC. With `unsetEnvironment`, LISTEN_PID, LISTEN_FDS,
+// LISTEN_FDNAMES and LISTEN_PIDFDID are removed so children do not see them.
+int listenFds(bool unsetEnvironment, int firstFd = kListenFdsStart);
 
 // Sends `state` (e.g. "READY=1") as one datagram to $NOTIFY_SOCKET: a filesystem path, or an
 // abstract address written with a leading '@'. Returns 1 when sent, 0 when the service manager

@@ -145,9 +145,23 @@ TEST_CASE("the Debian package: lintian-clean, complete, with dependencies from d
                          "dpkg-deb -I " + std::string(DOCKERSHIM_DEB) + " conffiles",
                      &control) == 0);
   INFO(control);
-  // What the binary links: libc6 and gRPC at least, with versions from their shlibs files.
-  CHECK(control.find("libc6 (>= ") != std::string::npos);
-  CHECK(control.find("libgrpc++") != std::string::npos);
+  // What the binary links, with versions from their shlibs files: libc6 (2.36 at least, for
+  // its packed relocations); gRPC, Protobuf and Abseil are linked in, so not depended on, and
+  // their licences travel in the package's copyright file.
+  CHECK(control.find("libc6 (>= 2.36)") != std::string::npos);
+  CHECK(control.find("libgrpc") == std::string::npos);
+  CHECK(control.find("libprotobuf") == std::string::npos);
+  CHECK(control.find("libabsl") == std::string::npos);
+  std::string copyright;
+  REQUIRE(runCommand("dpkg-deb --fsys-tarfile " + std::string(DOCKERSHIM_DEB) +
+                         " | tar -xO ./usr/share/doc/dockershim/copyright",
+                     &copyright) == 0);
+  for (const char* lib :
+       {"libgrpc29", "libprotobuf32", "libabsl20220623", "libre2-9", "libc-ares2"}) {
+    INFO(lib);
+    CHECK(copyright.find(std::string("==== ") + lib) != std::string::npos);
+  }
+  CHECK(copyright.find("Apache License") != std::string::npos);
   CHECK(control.find("docker.io | docker-ce") != std::string::npos);
   CHECK(control.find("/etc/default/dockershim") != std::string::npos);
   // The man page is the binary's own.

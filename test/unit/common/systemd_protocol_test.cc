@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <utility>
 
 namespace dockershim::common {
 namespace {
@@ -21,6 +20,7 @@ class NotifyListener {
   // `name` starting with '@' binds in the abstract namespace.
   explicit NotifyListener(const std::string& name) : name_(name) {
     fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::memcpy(addr.sun_path, name.data(), name.size());
@@ -31,9 +31,12 @@ class NotifyListener {
       ::unlink(name.c_str());
       ++len;
     }
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0);
+    bound_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0;
+    if (!bound_) ::close(fd_);
+    REQUIRE(bound_);
   }
   ~NotifyListener() {
+    if (!bound_) return;
     ::close(fd_);
     if (name_.front() == '/') ::unlink(name_.c_str());
   }
@@ -49,6 +52,7 @@ class NotifyListener {
  private:
   std::string name_;
   int fd_ = -1;
+  bool bound_ = false;
 };
 
 std::string tempPath(const char* leaf) {
@@ -89,68 +93,74 @@ TEST_CASE("notifyServiceManager sends the state to NOTIFY_SOCKET", "[systemd]") 
 }
 
 TEST_CASE("listenFds counts the sockets passed to this process only", "[systemd]") {
-  // Two descriptors at 3 and 4, as systemd passes them (without FD_CLOEXEC).
-  // Whatever the test runner has at 3 and 4 is put back afterwards.
-  int saved3 = ::fcntl(kListenFdsStart, F_DUPFD_CLOEXEC, 10);
-  int saved4 = ::fcntl(kListenFdsStart + 1, F_DUPFD_CLOEXEC, 10);
-  int a = ::open("/dev/null", O_RDONLY);
-  int b = ::open("/dev/null", O_RDONLY);
-  REQUIRE(::dup2(a, kListenFdsStart) == kListenFdsStart);
-  REQUIRE(::dup2(b, kListenFdsStart + 1) == kListenFdsStart + 1);
+  // Two descriptors side by side, as systemd passes them (without FD_CLOEXEC); high numbers
+  // rather than 3 and 4, which this test process's own threads may hold.
+  constexpr int kFirst = 900;
+  for (int fd : {kFirst, kFirst + 1}) {
+    int opened = ::open("/dev/null", O_RDONLY);
+    REQUIRE(opened >= 0);
+    REQUIRE(::dup2(opened, fd) == fd);  // dup2 leaves FD_CLOEXEC clear
+    ::close(opened);
+  }
   const std::string self = std::to_string(::getpid());
 
   SECTION("for this process: the count, close-on-exec set, the environment cleared") {
     ::setenv("LISTEN_PID", self.c_str(), 1);
     ::setenv("LISTEN_FDS", "2", 1);
     ::setenv("LISTEN_FDNAMES", "cri:legacy", 1);
-    CHECK(listenFds(true) == 2);
-    CHECK((::fcntl(kListenFdsStart, F_GETFD) & FD_CLOEXEC) != 0);
-    CHECK((::fcntl(kListenFdsStart + 1, F_GETFD) & FD_CLOEXEC) != 0);
-    CHECK(std::getenv("LISTEN_PID") == nullptr);
-    CHECK(std::getenv("LISTEN_FDS") == nullptr);
-    CHECK(std::getenv("LISTEN_FDNAMES") == nullptr);
+    ::setenv("LISTEN_PIDFDID", "12345", 1);
+    CHECK(listenFds(true, kFirst) == 2);
+    CHECK((::fcntl(kFirst, F_GETFD) & FD_CLOEXEC) != 0);
+    CHECK((::fcntl(kFirst + 1, F_GETFD) & FD_CLOEXEC) != 0);
+    for (const char* name : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID"}) {
+      INFO(name);
+      CHECK(std::getenv(name) == nullptr);
+    }
   }
   SECTION("kept when asked to") {
     ::setenv("LISTEN_PID", self.c_str(), 1);
     ::setenv("LISTEN_FDS", "1", 1);
-    CHECK(listenFds(false) == 1);
+    CHECK(listenFds(false, kFirst) == 1);
     CHECK(std::getenv("LISTEN_FDS") != nullptr);
   }
   SECTION("for another process (a parent's, inherited): none") {
     ::setenv("LISTEN_PID", std::to_string(::getppid()).c_str(), 1);
     ::setenv("LISTEN_FDS", "2", 1);
-    CHECK(listenFds(true) == 0);
+    CHECK(listenFds(true, kFirst) == 0);
     CHECK(std::getenv("LISTEN_PID") == nullptr);
   }
   SECTION("no socket activation") {
     ::unsetenv("LISTEN_PID");
     ::unsetenv("LISTEN_FDS");
-    CHECK(listenFds(true) == 0);
+    CHECK(listenFds(true, kFirst) == 0);
   }
-  SECTION("malformed variables") {
+  SECTION("zero sockets passed") {
+    ::setenv("LISTEN_PID", self.c_str(), 1);
+    ::setenv("LISTEN_FDS", "0", 1);
+    CHECK(listenFds(true, kFirst) == 0);
+  }
+  SECTION("malformed variables, or a passed fd that is not open") {
     for (const char* fds : {"", "two", "2x", "-1", "99999999999"}) {
       ::setenv("LISTEN_PID", self.c_str(), 1);
       ::setenv("LISTEN_FDS", fds, 1);
       INFO("LISTEN_FDS=" << fds);
-      CHECK(listenFds(true) == -1);
+      CHECK(listenFds(true, kFirst) == -1);
     }
+    ::setenv("LISTEN_PID", self.c_str(), 1);
+    ::unsetenv("LISTEN_FDS");
+    CHECK(listenFds(true, kFirst) == -1);
     ::setenv("LISTEN_PID", "12ab", 1);
     ::setenv("LISTEN_FDS", "1", 1);
-    CHECK(listenFds(true) == -1);
+    CHECK(listenFds(true, kFirst) == -1);
+    ::setenv("LISTEN_PID", self.c_str(), 1);
+    ::setenv("LISTEN_FDS", "3", 1);  // kFirst + 2 is not open
+    CHECK(listenFds(true, kFirst) == -1);
   }
-  ::unsetenv("LISTEN_PID");
-  ::unsetenv("LISTEN_FDS");
-  ::unsetenv("LISTEN_FDNAMES");
-  for (auto [saved, fd] : {std::pair{saved3, kListenFdsStart}, {saved4, kListenFdsStart + 1}}) {
-    if (saved >= 0) {
-      ::dup2(saved, fd);
-      ::close(saved);
-    } else {
-      ::close(fd);
-    }
+  for (const char* name : {"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID"}) {
+    ::unsetenv(name);
   }
-  ::close(a);
-  ::close(b);
+  ::close(kFirst);
+  ::close(kFirst + 1);
 }
 
 }  // namespace dockershim::common
