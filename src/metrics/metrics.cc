@@ -2,9 +2,6 @@
 
 #include <dirent.h>
 #include <malloc.h>
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
-#endif
 #include <prometheus/text_serializer.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
@@ -15,6 +12,13 @@
 #include <sstream>
 
 #include "stats/proc_stat.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer's allocator statistics, exported by its runtime (GCC ships no header for
+// them).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_free_bytes();
+#endif
 
 namespace dockershim::metrics {
 
